@@ -1,0 +1,53 @@
+# One entry point for people and CI. Every target sets up first; setup is a no-op when
+# the virtualenv and node_modules are already up to date.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTEST_ARGS ?=
+
+export CHECKPOINT_DISABLE := 1
+export NODE_OPTIONS := --no-deprecation
+export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+
+.PHONY: help setup deploy plan demo test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed node_modules/.installed ## create the virtualenv and node_modules
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deploy: setup ## issue and renew certificates (asks first; AUTO_APPROVE=1 skips the question)
+	$(BIN)/internal-ca deploy
+
+plan: setup ## a certificate-level summary of what deploy would change
+	$(BIN)/internal-ca plan
+
+demo: setup ## try it offline: deploy the example with the stand-in provider into demo/
+	$(BIN)/internal-ca demo
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint ## lint, type checks and the whole test suite
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+bench: setup ## benchmarks into docs/benchmarks.md (QUICK=1 for N up to 100)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+clean: ## remove generated files (never state/)
+	rm -rf cdktf.out .internal-ca .mypy_cache .ruff_cache .pytest_cache

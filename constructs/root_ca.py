@@ -1,0 +1,144 @@
+"""The root CA: the recipe's `openssl genrsa 4096` and `openssl req -new -x509 -days 3650`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cdktf import TerraformOutput, TerraformResourceLifecycle
+from cdktf_cdktf_provider_tls.private_key import PrivateKey
+from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
+from constructs import Construct
+
+from . import addresses
+from .key_spec import RSA_4096, KeySpec
+from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
+from .subject import DistinguishedName
+
+CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
+
+
+class RootCa(Construct):
+    """A CA key and its self-signed root certificate, both protected from accidental destroy.
+
+    Replacing either one re-issues every certificate and makes every load balancer that
+    trusts the old root reject the services, so `prevent_destroy` is on unless the caller
+    opts out on purpose with `prevent_destroy=False`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subject: DistinguishedName,
+        key: KeySpec = RSA_4096,
+        validity_days: int = CA_VALIDITY_DAYS,
+        prevent_destroy: bool = True,
+    ) -> None:
+        """
+        :param subject: the CA's distinguished name. A missing common name defaults to
+            "<organization> Internal Root CA".
+        :param key: the CA key. Default: RSA 4096, as in the recipe.
+        :param validity_days: lifetime of the root. Default: 3650 (10 years), as in the recipe.
+        :param prevent_destroy: refuse plans that destroy or replace the CA. Default: True.
+            Set False only for a deliberate CA rotation (see README, "Replacing the CA").
+        """
+        name = addresses.check_ca_name(id)
+        owner = f"CA {name!r}"
+        if not isinstance(subject, DistinguishedName):
+            raise TypeError(f"{owner}: subject value {subject!r} is not a DistinguishedName")
+        if subject.common_name is None:
+            subject = _with_default_common_name(subject)
+        subject.validate(owner)
+        if not isinstance(key, KeySpec):
+            raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
+        key.validate(owner)
+        days = check_days(owner, "validity_days", validity_days)
+        if not isinstance(prevent_destroy, bool):
+            raise TypeError(f"{owner}: prevent_destroy value {prevent_destroy!r} is not a bool")
+        super().__init__(scope, id)
+        addresses.claim(self, name, owner)
+
+        self._name = name
+        self._subject = subject
+        self._key_spec = key
+        self._validity_days = days
+        lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
+
+        self.key = PrivateKey(
+            self,
+            "key",
+            algorithm=key.algorithm,
+            rsa_bits=key.rsa_bits,
+            ecdsa_curve=key.ecdsa_curve,
+            lifecycle=lifecycle,
+        )
+        self.key.override_logical_id(name)
+        self.cert = SelfSignedCert(
+            self,
+            "cert",
+            private_key_pem=self.key.private_key_pem,
+            subject=[subject.for_self_signed()],
+            validity_period_hours=days * HOURS_PER_DAY,
+            is_ca_certificate=True,
+            set_subject_key_id=True,
+            allowed_uses=list(CA_USES),
+            lifecycle=lifecycle,
+        )
+        self.cert.override_logical_id(name)
+
+        output = TerraformOutput(
+            self,
+            "output",
+            description=f"The {name} certificate (not secret): give it to the load-balancer admins.",
+            value={
+                "cert_pem": self.cert.cert_pem,
+                "serial": self.cert.id,
+                "not_before": self.cert.validity_start_time,
+                "not_after": self.cert.validity_end_time,
+                "subject": subject.as_text(),
+                "key_algorithm": key.describe(),
+            },
+        )
+        output.override_logical_id(name)
+
+    @property
+    def name(self) -> str:
+        return f"CA {self._name!r}"
+
+    @property
+    def subject(self) -> DistinguishedName:
+        return self._subject
+
+    @property
+    def key_spec(self) -> KeySpec:
+        return self._key_spec
+
+    @property
+    def private_key_pem(self) -> str:
+        return self.key.private_key_pem
+
+    @property
+    def cert_pem(self) -> str:
+        return self.cert.cert_pem
+
+    @property
+    def chain_pems(self) -> list[str]:
+        return []
+
+    @property
+    def root_cert_pem(self) -> str:
+        return self.cert.cert_pem
+
+    @property
+    def validity_end_time(self) -> str:
+        return self.cert.validity_end_time
+
+    @property
+    def max_leaf_validity_days(self) -> int | None:
+        return self._validity_days
+
+
+def _with_default_common_name(subject: DistinguishedName) -> DistinguishedName:
+    organisation = subject.organization or "Internal"
+    return dataclasses.replace(subject, common_name=f"{organisation} Internal Root CA"[:64])

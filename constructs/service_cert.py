@@ -1,0 +1,265 @@
+"""One service's key, CSR and certificate: the recipe's genrsa, `req -config` and `x509 -req`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import (
+    DataResource,
+    Fn,
+    Op,
+    Precondition,
+    TerraformOutput,
+    TerraformResourceLifecycle,
+)
+from cdktf_cdktf_provider_tls.cert_request import CertRequest
+from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
+from cdktf_cdktf_provider_tls.private_key import PrivateKey
+from constructs import Construct
+
+from . import addresses
+from .authority import CertificateAuthority
+from .key_spec import KeySpec
+from .lifetimes import (
+    HOURS_PER_DAY,
+    LEAF_VALIDITY_DAYS,
+    RENEW_BEFORE_DAYS,
+    check_days,
+    check_renewal,
+)
+from .names import first_or_none, sorted_unique_names
+from .subject import DistinguishedName
+
+SERVER_USES = ["digital_signature", "server_auth"]
+EXTRA_USES = frozenset(
+    {
+        "client_auth",
+        "code_signing",
+        "email_protection",
+        "ipsec_end_system",
+        "ipsec_tunnel",
+        "ipsec_user",
+        "timestamping",
+        "ocsp_signing",
+        "content_commitment",
+        "data_encipherment",
+        "key_agreement",
+    }
+)
+_MAX_COMMON_NAME = 64
+
+
+class ServiceCert(Construct):
+    """A TLS server certificate for one service, signed by `ca`.
+
+    The construct id is the service's name: it becomes the Terraform address
+    (`tls_locally_signed_cert.<id>`), the output name (`service_<id>`) and the exported file
+    names (`<id>-crt.pem`). Renaming it re-issues the certificate with a new key.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        ca: CertificateAuthority,
+        dns_names: Sequence[str] = (),
+        ip_addresses: Sequence[str] = (),
+        uris: Sequence[str] = (),
+        subject: DistinguishedName | None = None,
+        key: KeySpec | None = None,
+        validity_days: int = LEAF_VALIDITY_DAYS,
+        renew_before_days: int = RENEW_BEFORE_DAYS,
+        extra_uses: Sequence[str] = (),
+        key_version: int = 1,
+    ) -> None:
+        """
+        :param ca: the CA that signs this certificate (RootCa, IntermediateCa or ExistingCa).
+        :param dns_names: DNS SANs. Sorted and de-duplicated. Default: none.
+        :param ip_addresses: IP SANs. Sorted and de-duplicated. Default: none.
+        :param uris: URI SANs (e.g. SPIFFE ids). Sorted and de-duplicated. Default: none.
+            At least one SAN of any kind is required.
+        :param subject: subject overrides. Fields left as None inherit the CA's organisation
+            fields; the common name defaults to the first DNS name (left out if over 64
+            characters).
+        :param key: the service key. Default: the same algorithm and size as the CA key.
+        :param validity_days: certificate lifetime. Default: 397.
+        :param renew_before_days: the next deploy this many days before expiry re-issues the
+            certificate with the same key. Default: 30.
+        :param extra_uses: usages beyond server auth, e.g. ["client_auth"]. Default: none.
+        :param key_version: bump (1 -> 2) to rotate the key on purpose, e.g. after a leak.
+            Default: 1.
+        """
+        name = addresses.check_service_name(id)
+        owner = f"service {name!r}"
+        self._check_scope_free(scope, name, owner)
+
+        dns = sorted_unique_names(name, "dns_names", dns_names)
+        ips = sorted_unique_names(name, "ip_addresses", ip_addresses)
+        uri_list = sorted_unique_names(name, "uris", uris)
+        if not (dns or ips or uri_list):
+            raise ValueError(
+                f"{owner}: dns_names, ip_addresses and uris are all empty; expected at least "
+                "one subject alternative name (clients check the name against these)"
+            )
+        key = ca.key_spec if key is None else key
+        if not isinstance(key, KeySpec):
+            raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
+        key.validate(owner)
+        full_subject = self._subject(owner, subject, ca, first_or_none(dns_names))
+        days = check_days(owner, "validity_days", validity_days)
+        renew_days = check_renewal(owner, days, renew_before_days)
+        ca_days = ca.max_leaf_validity_days
+        if ca_days is not None and days > ca_days:
+            raise ValueError(
+                f"{owner}: validity_days value {days} outlives {ca.name}, which is valid for "
+                f"{ca_days} days; expected at most {ca_days}"
+            )
+        uses = self._allowed_uses(owner, key, extra_uses)
+        version = check_days(owner, "key_version", key_version)
+
+        super().__init__(scope, id)
+        addresses.claim(self, name, owner)
+        self.service_name = name
+        self.dns_names = dns
+        self.ip_addresses = ips
+        self.uris = uri_list
+        self.subject = full_subject
+        self.key_spec = key
+
+        # The provider has no `keepers`: a terraform_data whose input is the version, named in
+        # the key's replace_triggered_by, turns a version bump into a reviewable key rotation.
+        self.key_version = DataResource(self, "key-version", input={"version": version})
+        self.key_version.override_logical_id(f"{name}_key_version")
+        self.key = PrivateKey(
+            self,
+            "key",
+            algorithm=key.algorithm,
+            rsa_bits=key.rsa_bits,
+            ecdsa_curve=key.ecdsa_curve,
+            lifecycle=TerraformResourceLifecycle(replace_triggered_by=[self.key_version]),
+        )
+        self.key.override_logical_id(name)
+        self.csr = CertRequest(
+            self,
+            "csr",
+            private_key_pem=self.key.private_key_pem,
+            subject=[full_subject.for_cert_request()],
+            dns_names=dns or None,
+            ip_addresses=ips or None,
+            uris=uri_list or None,
+        )
+        self.csr.override_logical_id(name)
+        hours = days * HOURS_PER_DAY
+        self.cert = LocallySignedCert(
+            self,
+            "cert",
+            cert_request_pem=self.csr.cert_request_pem,
+            ca_cert_pem=ca.cert_pem,
+            ca_private_key_pem=ca.private_key_pem,
+            validity_period_hours=hours,
+            early_renewal_hours=renew_days * HOURS_PER_DAY,
+            allowed_uses=uses,
+            lifecycle=TerraformResourceLifecycle(
+                precondition=[
+                    Precondition(
+                        # timecmp is -1, 0 or 1: "not after the CA's NotAfter" is "!= 1".
+                        condition=Op.neq(
+                            Fn.timecmp(
+                                Fn.timeadd(Fn.plantimestamp(), f"{hours}h"), ca.validity_end_time
+                            ),
+                            1,
+                        ),
+                        error_message=(
+                            f"{owner}: a certificate issued now for {days} days would outlive "
+                            f"{ca.name}. Shorten validity_days or rotate the CA first."
+                        ),
+                    )
+                ]
+            ),
+        )
+        self.cert.override_logical_id(name)
+        self._outputs(name, ca)
+
+    @staticmethod
+    def _check_scope_free(scope: Construct, name: str, owner: str) -> None:
+        if scope.node.try_find_child(name) is not None:
+            raise ValueError(
+                f"{owner}: the id {name!r} is already used in {scope.node.path!r}; "
+                "expected each service to be defined once"
+            )
+
+    @staticmethod
+    def _subject(
+        owner: str,
+        overrides: DistinguishedName | None,
+        ca: CertificateAuthority,
+        first_dns_name: str | None,
+    ) -> DistinguishedName:
+        if overrides is None:
+            overrides = DistinguishedName()
+        if not isinstance(overrides, DistinguishedName):
+            raise TypeError(f"{owner}: subject value {overrides!r} is not a DistinguishedName")
+        overrides.validate(owner)
+        subject = overrides.inherit(ca.subject)
+        if subject.common_name is None and first_dns_name is not None:
+            if len(first_dns_name) <= _MAX_COMMON_NAME:
+                subject = DistinguishedName(
+                    country=subject.country,
+                    province=subject.province,
+                    locality=subject.locality,
+                    organization=subject.organization,
+                    organizational_unit=subject.organizational_unit,
+                    common_name=first_dns_name,
+                )
+        return subject
+
+    @staticmethod
+    def _allowed_uses(owner: str, key: KeySpec, extra_uses: Sequence[str]) -> list[str]:
+        if isinstance(extra_uses, str):
+            raise TypeError(
+                f"{owner}: extra_uses value {extra_uses!r} is a string; expected a list"
+            )
+        uses = set(SERVER_USES)
+        if key.is_rsa:
+            uses.add("key_encipherment")
+        for use in extra_uses:
+            if use not in EXTRA_USES:
+                raise ValueError(
+                    f"{owner}: extra_uses value {use!r} is not supported; expected some of "
+                    f"{', '.join(sorted(EXTRA_USES))}"
+                )
+            uses.add(use)
+        return sorted(uses)
+
+    def _outputs(self, name: str, ca: CertificateAuthority) -> None:
+        chain = ca.chain_pems
+        info = TerraformOutput(
+            self,
+            "output",
+            description=f"Service {name}: certificate, chain, serial and SANs (not secret).",
+            value={
+                "cert_pem": self.cert.cert_pem,
+                "chain_pem": Fn.join("", chain) if chain else "",
+                "ca_cert_pem": ca.root_cert_pem,
+                "serial": self.cert.id,
+                "not_before": self.cert.validity_start_time,
+                "not_after": self.cert.validity_end_time,
+                "ready_for_renewal": self.cert.ready_for_renewal,
+                "dns_names": self.dns_names,
+                "ip_addresses": self.ip_addresses,
+                "uris": self.uris,
+                "subject": self.subject.as_text(),
+                "key_algorithm": self.key_spec.describe(),
+            },
+        )
+        info.override_logical_id(f"service_{name}")
+        secret = TerraformOutput(
+            self,
+            "private-key",
+            description=f"Service {name}: private key PEM (secret: copy only to its host).",
+            value=self.key.private_key_pem,
+            sensitive=True,
+        )
+        secret.override_logical_id(f"service_{name}_private_key_pem")
+

@@ -1,0 +1,1 @@
+"""Operations for internal-ca: deploy, plan review, inventory, export and verify."""

@@ -1,0 +1,44 @@
+"""The `internal-ca` command: one subcommand per operations task."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import deploy
+from .errors import OperationError
+
+_COMMANDS = (deploy,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="internal-ca",
+        description=(
+            "Run a private certificate authority as code. Every command works on the project "
+            "in the current folder (the nearest cdktf.json)."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in _COMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status so tests can call it directly."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except OperationError as error:
+        print(f"internal-ca: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("internal-ca: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Running the cdktf CLI and Terraform with a quiet, offline-safe environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import OperationError
+from .project import Project
+from .provider_source import cli_config_env, explain_init_failure
+
+
+def tool_env(project: Project, mode: str) -> dict[str, str]:
+    """The environment for cdktf and terraform: no version checks, no Node noise."""
+    env = dict(os.environ)
+    path = [str(project.bin("x").parent), str(Path(sys.executable).parent), env.get("PATH", "")]
+    env.update(
+        {
+            "PATH": os.pathsep.join(path),
+            # Terraform and cdktf both phone home for version checks without this.
+            "CHECKPOINT_DISABLE": "1",
+            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
+            # jsii runs on the Node 22 from node_modules; this silences the banner on older Nodes.
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "NODE_OPTIONS": "--no-deprecation",
+            "TF_IN_AUTOMATION": "1",
+        }
+    )
+    env.update(cli_config_env(project, mode))
+    return env
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    capture: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; with `capture`, its output is returned (and never printed here)."""
+    return subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+def synth(project: Project, env: dict[str, str]) -> list[str]:
+    """`cdktf synth`; returns the stack names. A validation error is shown as it is."""
+    done = run([project.bin("cdktf"), "synth"], cwd=project.root, env=env)
+    if done.returncode != 0:
+        raise OperationError("synth failed: " + _last_error_line(done.stdout + done.stderr))
+    return project.stacks()
+
+
+def terraform_init(project: Project, stack: str, env: dict[str, str], mode: str) -> None:
+    """Init one stack's working directory, turning provider-install failures into advice."""
+    done = run(
+        ["terraform", "init", "-input=false", "-no-color"],
+        cwd=project.stack_dir(stack),
+        env=env,
+    )
+    if done.returncode == 0:
+        return
+    output = done.stdout + done.stderr
+    reason = explain_init_failure(output, mode)
+    raise OperationError(reason or f"terraform init failed for stack {stack!r}: " + _last_error_line(output))
+
+
+def _last_error_line(output: str) -> str:
+    """The most useful line of a tool's output: its first error, or its last line."""
+    lines = [line.strip(" │╷╵") for line in output.splitlines()]
+    lines = [line.strip() for line in lines if line.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith(("Error:", "ValueError:", "TypeError:")):
+            detail = lines[index + 1] if index + 1 < len(lines) and line == "Error:" else ""
+            return (line + " " + detail).strip()
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,1 @@
+"""CDKTF stacks: each stack is one CA with its own state."""

@@ -1,0 +1,176 @@
+"""Throw-away projects for end-to-end tests: a main.py, a cdktf.json and the real tools.
+
+Each test gets its own folder; the cdktf CLI comes from the repo's node_modules and the
+hashicorp/tls provider is the offline stand-in unless CA_TLS_PROVIDER=registry is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+STACK = "internal-ca"
+PEM_PRIVATE_KEY = "PRIVATE KEY-----"
+
+APP_HEADER = '''\
+from cdktf import App
+
+from ca_constructs.key_spec import ecdsa, rsa
+from ca_constructs.service_cert import ServiceCert
+from ca_constructs.subject import DistinguishedName
+from stacks.ca_stack import CaStack
+
+app = App()
+'''
+
+DEFAULT_CA = """\
+stack = CaStack(
+    app,
+    "internal-ca",
+    ca_subject=DistinguishedName(country="GB", organization="Test Org", common_name="Test CA"),
+    ca_key=ecdsa("P256"),
+)
+ca = stack.ca
+"""
+
+
+def service_line(name: str, *dns_names: str, **props: Any) -> str:
+    """One `ServiceCert(...)` call, as a user would write it in main.py."""
+    extra = "".join(f", {key}={value!r}" for key, value in props.items())
+    return f"ServiceCert(stack, {name!r}, ca=ca, dns_names={list(dns_names)!r}{extra})\n"
+
+
+class TempProject:
+    """A project folder in tmp_path, driven through `python -m internal_ca` and terraform."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "cdktf.json").write_text(
+            json.dumps(
+                {
+                    "language": "python",
+                    "app": f"{sys.executable} main.py",
+                    "terraformProviders": [],
+                    "terraformModules": [],
+                    "sendCrashReports": "false",
+                    "context": {},
+                }
+            )
+        )
+
+    def write_app(self, services: str = "", ca: str = DEFAULT_CA, header: str = APP_HEADER) -> None:
+        """Write main.py: the header, the CA block, the services, then app.synth()."""
+        body = header + textwrap.dedent(ca) + textwrap.dedent(services) + "\napp.synth()\n"
+        (self.root / "main.py").write_text(body)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("CA_TLS_PROVIDER", "standin")
+        env["INTERNAL_CA_TOOLS"] = str(REPO)
+        env["CHECKPOINT_DISABLE"] = "1"
+        env["NODE_OPTIONS"] = "--no-deprecation"
+        env["PATH"] = os.pathsep.join(
+            [str(REPO / "node_modules" / ".bin"), str(Path(sys.executable).parent), env["PATH"]]
+        )
+        env.update(extra)
+        return env
+
+    def cli(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the operations CLI in this project; output is captured, never echoed."""
+        done = subprocess.run(
+            [sys.executable, "-m", "internal_ca", *args],
+            cwd=self.root,
+            env=self.env(**(env or {})),
+            text=True,
+            capture_output=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"internal-ca {' '.join(args)} exited {done.returncode}:\n"
+                + redact(done.stdout + done.stderr)[-4000:]
+            )
+        return done
+
+    def deploy(self, **env: str) -> subprocess.CompletedProcess[str]:
+        return self.cli("deploy", "--auto-approve", env=env)
+
+    @property
+    def stack_dir(self) -> Path:
+        return self.root / "cdktf.out" / "stacks" / STACK
+
+    def terraform(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Terraform in the synthesized stack folder, with the same provider source."""
+        extra = dict(env or {})
+        rc = self.root / ".internal-ca" / "standin" / "terraformrc"
+        if rc.exists() and self.env()["CA_TLS_PROVIDER"] == "standin":
+            extra.setdefault("TF_CLI_CONFIG_FILE", str(rc))
+        done = subprocess.run(
+            ["terraform", *args],
+            cwd=self.stack_dir,
+            env=self.env(**extra),
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"terraform {' '.join(args)} exited {done.returncode}:\n"
+                + redact(done.stdout + done.stderr)[-4000:]
+            )
+        return done
+
+    def plan_exit_code(self, **env: str) -> int:
+        """`plan -detailed-exitcode`: 0 no changes, 2 changes."""
+        done = self.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color", check=False, env=env)
+        if done.returncode == 1:
+            raise AssertionError("terraform plan failed:\n" + redact(done.stdout + done.stderr)[-4000:])
+        return done.returncode
+
+    def outputs(self) -> dict[str, Any]:
+        """`terraform output -json`, values only. Holds secrets: never print it."""
+        done = self.terraform("output", "-json")
+        return {name: item["value"] for name, item in json.loads(done.stdout).items()}
+
+    def services(self) -> dict[str, dict[str, Any]]:
+        """The non-secret per-service outputs, keyed by service name."""
+        found: dict[str, dict[str, Any]] = {}
+        for name, value in self.outputs().items():
+            if name.startswith("service_") and not name.endswith("_private_key_pem"):
+                found[name.removeprefix("service_")] = value
+        return found
+
+    def private_key(self, service: str) -> str:
+        return str(self.outputs()[f"service_{service}_private_key_pem"])
+
+    def serials(self) -> dict[str, str]:
+        return {name: str(info["serial"]) for name, info in self.services().items()}
+
+
+def redact(text: str) -> str:
+    """Failure messages must not echo a key if a test ever trips over one."""
+    if PEM_PRIVATE_KEY in text:
+        return "[output withheld: it contains a PEM private key block]"
+    return text
+
+
+def openssl(*args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The independent checker: the openssl CLI."""
+    done = subprocess.run(
+        ["openssl", *args], input=input, text=True, capture_output=True, check=False
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"openssl {' '.join(args)} failed: {redact(done.stdout + done.stderr)}")
+    return done

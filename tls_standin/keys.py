@@ -1,0 +1,181 @@
+"""Private and public keys: generation, parsing and the formats hashicorp/tls exposes.
+
+Formats follow the real provider (Go's crypto/x509 and x/crypto/ssh): PKCS#1 PEM for RSA,
+SEC1 "EC PRIVATE KEY" for ECDSA and PKCS#8 for Ed25519; OpenSSH fields are empty for
+P-224 (OpenSSH has no such curve). Parsed keys are cached by a hash of the PEM, so signing
+many certificates with one large CA key parses it once per process.
+"""
+
+import base64
+import hashlib
+import threading
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from tls_standin.errors import TLSError
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+_CURVES: dict[str, type[ec.EllipticCurve]] = {
+    "P224": ec.SECP224R1,
+    "P256": ec.SECP256R1,
+    "P384": ec.SECP384R1,
+    "P521": ec.SECP521R1,
+}
+
+_cache_lock = threading.Lock()
+_key_cache: dict[bytes, PrivateKey] = {}
+
+
+def generate(algorithm: str, rsa_bits: int, ecdsa_curve: str) -> PrivateKey:
+    """Generate a key as tls_private_key does."""
+    if algorithm == "RSA":
+        if rsa_bits < 1024 or rsa_bits > 16384:
+            raise TLSError(
+                "Invalid rsa_bits", f"rsa_bits must be 1024..16384, got {rsa_bits}", "rsa_bits"
+            )
+        return rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+    if algorithm == "ECDSA":
+        curve = _CURVES.get(ecdsa_curve)
+        if curve is None:
+            raise TLSError(
+                "Unsupported ECDSA curve",
+                f'ecdsa_curve must be one of {", ".join(_CURVES)}, got "{ecdsa_curve}"',
+                "ecdsa_curve",
+            )
+        return ec.generate_private_key(curve())
+    if algorithm == "ED25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise TLSError(
+        "Unsupported private key algorithm",
+        f'algorithm must be one of RSA, ECDSA, ED25519, got "{algorithm}"',
+        "algorithm",
+    )
+
+
+def load_private_key_pem(pem: str, attribute: str = "private_key_pem") -> PrivateKey:
+    """Parse a PEM private key (PKCS#1, SEC1 or PKCS#8), cached by a hash of the PEM."""
+    digest = hashlib.sha256(pem.encode()).digest()
+    with _cache_lock:
+        cached = _key_cache.get(digest)
+    if cached is not None:
+        return cached
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise TLSError(
+            "Failed to parse private key PEM",
+            f"{attribute} is not a valid unencrypted PEM private key ({type(exc).__name__}).",
+            attribute,
+        ) from None
+    except Exception:  # unsupported algorithm and similar, never echo key material
+        raise TLSError(
+            "Failed to parse private key PEM",
+            f"{attribute} holds an unsupported private key.",
+            attribute,
+        ) from None
+    if not isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    ):
+        raise TLSError(
+            "Unsupported private key algorithm",
+            f"{attribute}: only RSA, ECDSA and ED25519 keys are supported.",
+            attribute,
+        )
+    with _cache_lock:
+        _key_cache[digest] = key
+    return key
+
+
+def load_private_key_openssh(text: str, attribute: str = "private_key_openssh") -> PrivateKey:
+    """Parse an OpenSSH private key."""
+    try:
+        key = serialization.load_ssh_private_key(text.encode(), password=None)
+    except Exception:
+        raise TLSError(
+            "Failed to parse OpenSSH private key",
+            f"{attribute} is not a valid unencrypted OpenSSH private key.",
+            attribute,
+        ) from None
+    if not isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    ):
+        raise TLSError("Unsupported private key algorithm", "Only RSA, ECDSA, ED25519.", attribute)
+    return key
+
+
+def algorithm_name(key: PrivateKey | PublicKey | Any) -> str:
+    """The provider's algorithm name: RSA, ECDSA or ED25519."""
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        return "ECDSA"
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
+        return "ED25519"
+    raise TLSError("Unsupported key algorithm", f"{type(key).__name__} is not supported.")
+
+
+def public_key_der(public: PublicKey) -> bytes:
+    """SubjectPublicKeyInfo DER."""
+    return public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def public_key_id(public: PublicKey) -> str:
+    """SHA-1 hex of the public key DER: the id of tls_private_key and tls_public_key."""
+    return hashlib.sha1(public_key_der(public)).hexdigest()  # noqa: S324 - identifier only
+
+
+def _openssh_supported(public: PublicKey) -> bool:
+    return not (isinstance(public, ec.EllipticCurvePublicKey) and public.curve.name == "secp224r1")
+
+
+def public_attributes(public: PublicKey) -> dict[str, str]:
+    """public_key_pem, public_key_openssh and both fingerprints (OpenSSH ones empty for P224)."""
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    openssh = md5 = sha256 = ""
+    if _openssh_supported(public):
+        line = public.public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        ).decode()
+        openssh = line + "\n"
+        blob = base64.b64decode(line.split()[1])
+        md5_hex = hashlib.md5(blob).hexdigest()  # noqa: S324 - OpenSSH legacy fingerprint
+        md5 = ":".join(md5_hex[i : i + 2] for i in range(0, len(md5_hex), 2))
+        sha256 = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return {
+        "public_key_pem": pem,
+        "public_key_openssh": openssh,
+        "public_key_fingerprint_md5": md5,
+        "public_key_fingerprint_sha256": sha256,
+    }
+
+
+def private_attributes(key: PrivateKey) -> dict[str, str]:
+    """private_key_pem (PKCS#1 / SEC1 / PKCS#8), private_key_pem_pkcs8, private_key_openssh."""
+    none = serialization.NoEncryption()
+    pem_format = (
+        serialization.PrivateFormat.PKCS8
+        if isinstance(key, ed25519.Ed25519PrivateKey)
+        else serialization.PrivateFormat.TraditionalOpenSSL
+    )
+    private_pem = key.private_bytes(serialization.Encoding.PEM, pem_format, none).decode()
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, none
+    ).decode()
+    openssh = ""
+    if _openssh_supported(key.public_key()):
+        openssh = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, none
+        ).decode()
+    return {
+        "private_key_pem": private_pem,
+        "private_key_pem_pkcs8": pkcs8,
+        "private_key_openssh": openssh,
+    }
