@@ -144,7 +144,7 @@ _NORMALISERS = {
 
 
 def first_or_none(values: Sequence[object] | None) -> str | None:
-    """The first plain string of a user's list, before sorting (used for the common name)."""
+    """The first plain (non-token) string of a normalised, sorted list: the default CN."""
     for value in values or ():
         if isinstance(value, str) and not Token.is_unresolved(value):
             return value.lower()

@@ -81,7 +81,7 @@ class ServiceCert(Construct):
             At least one SAN of any kind is required.
         :param subject: subject overrides. Fields left as None inherit the CA's organisation
             fields; the common name defaults to the first DNS name (left out if over 64
-            characters).
+            characters). "First" is after sorting, so reordering never re-issues.
         :param key: the service key. Default: the same algorithm and size as the CA key.
         :param validity_days: certificate lifetime. Default: 397.
         :param renew_before_days: the next deploy this many days before expiry re-issues the
@@ -106,7 +106,7 @@ class ServiceCert(Construct):
         if not isinstance(key, KeySpec):
             raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
         key.validate(owner)
-        full_subject = self._subject(owner, subject, ca, first_or_none(dns_names))
+        full_subject = self._subject(owner, subject, ca, first_or_none(dns))
         days = check_days(owner, "validity_days", validity_days)
         renew_days = check_renewal(owner, days, renew_before_days)
         ca_days = ca.max_leaf_validity_days
@@ -137,7 +137,11 @@ class ServiceCert(Construct):
             algorithm=key.algorithm,
             rsa_bits=key.rsa_bits,
             ecdsa_curve=key.ecdsa_curve,
-            lifecycle=TerraformResourceLifecycle(replace_triggered_by=[self.key_version]),
+            # A bare address: cdktf renders a resource object as "${...}", which Terraform
+            # rejects in replace_triggered_by of JSON configuration.
+            lifecycle=TerraformResourceLifecycle(
+                replace_triggered_by=[f"terraform_data.{name}_key_version"]
+            ),
         )
         self.key.override_logical_id(name)
         self.csr = CertRequest(
