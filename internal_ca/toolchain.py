@@ -29,6 +29,10 @@ def tool_env(project: Project, mode: str) -> dict[str, str]:
             "TF_IN_AUTOMATION": "1",
         }
     )
+    configured = env.get("TF_CLI_CONFIG_FILE")
+    if configured and not Path(configured).exists():
+        # Terraform only warns about a missing CLI config, but the warning buries real output.
+        del env["TF_CLI_CONFIG_FILE"]
     env.update(cli_config_env(project, mode))
     return env
 

@@ -105,6 +105,20 @@ class TempProject:
     def deploy(self, **env: str) -> subprocess.CompletedProcess[str]:
         return self.cli("deploy", "--auto-approve", env=env)
 
+    def synth(self) -> None:
+        """`cdktf synth` and `terraform init`, without applying: to inspect a plan first."""
+        done = subprocess.run(
+            [str(REPO / "node_modules" / ".bin" / "cdktf"), "synth"],
+            cwd=self.root,
+            env=self.env(),
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError("cdktf synth failed:\n" + redact(done.stdout + done.stderr)[-4000:])
+        self.terraform("init", "-input=false", "-no-color")
+
     @property
     def stack_dir(self) -> Path:
         return self.root / "cdktf.out" / "stacks" / STACK
@@ -174,3 +188,28 @@ def openssl(*args: str, input: str | None = None, check: bool = True) -> subproc
     if check and done.returncode != 0:
         raise AssertionError(f"openssl {' '.join(args)} failed: {redact(done.stdout + done.stderr)}")
     return done
+
+
+def planned_actions(project: TempProject, **env: str) -> dict[str, list[str]]:
+    """Address -> actions of a saved plan; only those two fields are kept (values are secret)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ca-plan-") as folder:
+        Path(folder).chmod(0o700)
+        plan = str(Path(folder) / "tfplan")
+        project.terraform("plan", "-input=false", "-no-color", "-out", plan, env=env)
+        shown = project.terraform("show", "-json", plan, env=env).stdout
+    changes = json.loads(shown).get("resource_changes", [])
+    return {
+        change["address"]: list(change["change"]["actions"])
+        for change in changes
+        if change["change"]["actions"] != ["no-op"]
+    }
+
+
+def copy_project(source: TempProject, destination: Path) -> TempProject:
+    """A copy of a deployed project (app, synth output, state), to mutate independently."""
+    import shutil
+
+    shutil.copytree(source.root, destination, symlinks=True)
+    return TempProject(destination)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 SUPERUSER = "ca_admin"
@@ -185,3 +186,32 @@ class PostgresServer:
     def conn_str(self, dbname: str) -> str:
         """A password-free URL for the backend: the password travels in PGPASSWORD."""
         return f"postgres://{self.user}@{self.host}:{self.port}/{dbname}?sslmode=disable"
+
+
+@dataclass
+class PgTarget:
+    """One empty database on the test server, and the environment that points a deploy at it."""
+
+    server: PostgresServer
+    dbname: str
+    schema: str = "internal_ca"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            "INTERNAL_CA_BACKEND": "pg",
+            "INTERNAL_CA_PG_CONN_STR": self.server.conn_str(self.dbname),
+            "PGPASSWORD": self.server.password,
+            "INTERNAL_CA_LOCK_TIMEOUT": "120s",
+        }
+        env.update(extra)
+        return env
+
+    def sql(self, query: str) -> list[list[str]]:
+        return self.server.psql(query, self.dbname)
+
+    def stored_state_names(self) -> list[str]:
+        query = f"SELECT name FROM {self.schema}.states ORDER BY name"  # noqa: S608 - fixed name
+        return [row[0] for row in self.sql(query)]
+
+    def dump(self, dest: Path) -> None:
+        self.server.client("pg_dump", "-Fc", "-f", str(dest), self.dbname, dbname=self.dbname)
