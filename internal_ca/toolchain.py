@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from .errors import OperationError
 from .project import Project
-from .provider_source import cli_config_env, explain_init_failure
+from .provider_source import STANDIN, cli_config_env, explain_init_failure
 
 
 def tool_env(project: Project, mode: str) -> dict[str, str]:
@@ -64,13 +65,26 @@ def synth(project: Project, env: dict[str, str]) -> list[str]:
 
 
 def terraform_init(project: Project, stack: str, env: dict[str, str], mode: str) -> None:
-    """Init one stack's working directory, turning provider-install failures into advice."""
+    """Init one stack's working directory, turning provider-install failures into advice.
+
+    With a real provider (registry or mirror) the dependency lock file is kept in
+    locks/<stack>.terraform.lock.hcl, which is committed: cdktf.out/ is regenerated and
+    git-ignored, and the lock file is what pins the provider's checksums for the whole team.
+    The stand-in's checksums would be wrong for everyone else, so they are never recorded.
+    """
+    kept = project.root / "locks" / f"{stack}.terraform.lock.hcl"
+    working = project.stack_dir(stack) / ".terraform.lock.hcl"
+    if mode != STANDIN and kept.is_file():
+        shutil.copyfile(kept, working)
     done = run(
         ["terraform", "init", "-input=false", "-no-color"],
         cwd=project.stack_dir(stack),
         env=env,
     )
     if done.returncode == 0:
+        if mode != STANDIN and working.is_file():
+            kept.parent.mkdir(exist_ok=True)
+            shutil.copyfile(working, kept)
         return
     output = done.stdout + done.stderr
     reason = explain_init_failure(output, mode)

@@ -77,3 +77,18 @@ def test_deploy_without_a_terminal_or_approval_is_refused(project: TempProject) 
     done = project.cli("deploy", check=False)
     assert done.returncode == 1
     assert "AUTO_APPROVE=1" in done.stderr
+
+
+def test_a_provider_mirror_is_used_and_its_lock_file_kept(project: TempProject) -> None:
+    """A `terraform providers mirror`-style folder; here it holds the stand-in's executable."""
+    from tls_standin.install import write_cli_config
+
+    write_cli_config(project.root / "mirror-source")
+    mirror = project.root / "mirror-source" / "mirror"
+    assert (mirror / "registry.terraform.io" / "hashicorp" / "tls" / "4.1.0").is_dir()
+    project.deploy(CA_TLS_PROVIDER="mirror", CA_TLS_PROVIDER_MIRROR=str(mirror))
+    lock = project.root / "locks" / "internal-ca.terraform.lock.hcl"
+    assert 'provider "registry.terraform.io/hashicorp/tls"' in lock.read_text()
+    assert 'version     = "4.1.0"' in lock.read_text()
+    assert not (project.root / ".internal-ca" / "standin").exists()
+    assert "app" in project.services()
