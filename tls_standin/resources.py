@@ -78,11 +78,25 @@ def _cert_state(obj: Obj, issued: Any) -> Obj:
     }
 
 
+_SELF_SIGNED_INPUTS = (
+    "private_key_pem",
+    "subject",
+    "dns_names",
+    "ip_addresses",
+    "uris",
+    "validity_period_hours",
+    "allowed_uses",
+    "is_ca_certificate",
+    "set_subject_key_id",
+    "set_authority_key_id",
+)
+
+
 def create_self_signed_cert(obj: Obj) -> Obj:
     """tls_self_signed_cert: sign a certificate with its own key."""
     from tls_standin import certs, keys
 
-    _require_known(obj, *[k for k in obj if k not in ("early_renewal_hours",)])
+    _require_known(obj, *_SELF_SIGNED_INPUTS)
     key = keys.load_private_key_pem(str(obj["private_key_pem"]))
     subject = certs.build_name(_subject(obj))
     is_ca = bool(obj.get("is_ca_certificate"))
