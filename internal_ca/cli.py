@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import deploy
+from . import demo, deploy, export, inventory, migrate_state, plan_command, unlock, verify
 from .errors import OperationError
 
-_COMMANDS = (deploy,)
+_COMMANDS = (deploy, plan_command, migrate_state, unlock, inventory, export, verify, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
