@@ -17,9 +17,7 @@ from constructs import Construct
 
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _CA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_claimed: weakref.WeakKeyDictionary[TerraformStack, dict[str, str]] = (
-    weakref.WeakKeyDictionary()
-)
+_claimed: weakref.WeakKeyDictionary[TerraformStack, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def check_service_name(name: object) -> str:

@@ -23,12 +23,11 @@ from cdktf import (
     TerraformVariable,
 )
 from cdktf_cdktf_provider_tls.data_tls_public_key import DataTlsPublicKey
+from constructs import Construct
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
-
-from constructs import Construct
 
 from . import addresses
 from .key_spec import KeySpec, ecdsa

@@ -13,7 +13,6 @@ from cdktf import Fn, Op, Precondition, TerraformOutput, TerraformResourceLifecy
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
-
 from constructs import Construct
 
 from . import addresses

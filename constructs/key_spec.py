@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 _CURVES = ("P256", "P384", "P521")
 _MIN_RSA_BITS = 2048
 

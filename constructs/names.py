@@ -28,7 +28,9 @@ def normalise_dns_name(service: str, name: object) -> str:
         raise TypeError(f"{_where(service, 'dns_names', name)} is not a string")
     where = _where(service, "dns_names", name)
     if name != name.strip() or " " in name:
-        raise ValueError(f"{where} contains spaces; expected a DNS name such as 'app.example.internal'")
+        raise ValueError(
+            f"{where} contains spaces; expected a DNS name such as 'app.example.internal'"
+        )
     if not name:
         raise ValueError(f"{where} is empty; expected a DNS name such as 'app.example.internal'")
     if name.endswith("."):
@@ -53,7 +55,9 @@ def normalise_dns_name(service: str, name: object) -> str:
                 )
             continue
         if not label:
-            raise ValueError(f"{where} has an empty label; expected labels separated by single dots")
+            raise ValueError(
+                f"{where} has an empty label; expected labels separated by single dots"
+            )
         if len(label) > 63:
             raise ValueError(f"{where} has a label of {len(label)} characters; expected at most 63")
         if "*" in label:
@@ -114,9 +118,7 @@ def _ip_sort_key(value: str) -> tuple[int, int]:
     return (address.version, int(address))
 
 
-def sorted_unique_names(
-    service: str, field: str, values: Iterable[object] | None
-) -> list[str]:
+def sorted_unique_names(service: str, field: str, values: Iterable[object] | None) -> list[str]:
     """Validate, normalise, de-duplicate and sort one SAN list; tokens are kept as given."""
     if values is None:
         return []

@@ -90,7 +90,7 @@ class RootCa(Construct):
         output = TerraformOutput(
             self,
             "output",
-            description=f"The {name} certificate (not secret): give it to the load-balancer admins.",
+            description=f"The {name} certificate (not secret): for the load-balancer admins.",
             value={
                 "cert_pem": self.cert.cert_pem,
                 "serial": self.cert.id,

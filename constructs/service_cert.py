@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from cdktf import (
@@ -206,16 +207,9 @@ class ServiceCert(Construct):
             raise TypeError(f"{owner}: subject value {overrides!r} is not a DistinguishedName")
         overrides.validate(owner)
         subject = overrides.inherit(ca.subject)
-        if subject.common_name is None and first_dns_name is not None:
-            if len(first_dns_name) <= _MAX_COMMON_NAME:
-                subject = DistinguishedName(
-                    country=subject.country,
-                    province=subject.province,
-                    locality=subject.locality,
-                    organization=subject.organization,
-                    organizational_unit=subject.organizational_unit,
-                    common_name=first_dns_name,
-                )
+        fits = first_dns_name is not None and len(first_dns_name) <= _MAX_COMMON_NAME
+        if subject.common_name is None and fits:
+            subject = dataclasses.replace(subject, common_name=first_dns_name)
         return subject
 
     @staticmethod
@@ -266,4 +260,3 @@ class ServiceCert(Construct):
             sensitive=True,
         )
         secret.override_logical_id(f"service_{name}_private_key_pem")
-

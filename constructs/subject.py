@@ -45,9 +45,7 @@ class DistinguishedName:
             if value is None or (isinstance(value, str) and Token.is_unresolved(value)):
                 continue
             if not isinstance(value, str):
-                raise TypeError(
-                    f"{owner}: subject.{field.name} value {value!r} is not a string"
-                )
+                raise TypeError(f"{owner}: subject.{field.name} value {value!r} is not a string")
             if field.name == "country":
                 if not _COUNTRY.match(value):
                     raise ValueError(

@@ -53,7 +53,8 @@ def check_local_state(project: Project, stack: str) -> None:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise OperationError(
-            f"state file {path} is damaged (not valid JSON); nothing was changed. To recover, {hint}"
+            f"state file {path} is damaged (not valid JSON); nothing was changed. "
+            f"To recover, {hint}"
         ) from None
     if not isinstance(data, dict) or "version" not in data or "resources" not in data:
         raise OperationError(

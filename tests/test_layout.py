@@ -75,9 +75,23 @@ def test_pip_install_dot_into_a_fresh_venv(tmp_path: Path) -> None:
         line.strip()
         for line in (REPO / "constraints.txt").read_text().splitlines()
         if line.split("==")[0].lower()
-        in {"cdktf", "cdktf-cdktf-provider-tls", "constructs", "jsii", "cryptography",
-            "typeguard", "publication", "attrs", "cattrs", "python-dateutil", "six",
-            "typing-extensions", "importlib-resources", "cffi", "pycparser"}
+        in {
+            "cdktf",
+            "cdktf-cdktf-provider-tls",
+            "constructs",
+            "jsii",
+            "cryptography",
+            "typeguard",
+            "publication",
+            "attrs",
+            "cattrs",
+            "python-dateutil",
+            "six",
+            "typing-extensions",
+            "importlib-resources",
+            "cffi",
+            "pycparser",
+        }
     ]
     # Dependencies come from the local wheel cache pip already holds; the project is built
     # from source exactly as a user's `pip install .` does.
@@ -87,7 +101,16 @@ def test_pip_install_dot_into_a_fresh_venv(tmp_path: Path) -> None:
         capture_output=True,
     )
     subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", str(REPO)],
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
         cwd=tmp_path,
@@ -124,6 +147,6 @@ def test_validation_failure_writes_nothing_into_cdktf_out(tmp_path: Path) -> Non
     before = _files(tmp_path / "cdktf.out")
     assert "manifest.json" in before
     (tmp_path / "main.py").write_text(bad)
-    done = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True)
-    assert done.returncode != 0
+    again = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, env=env, capture_output=True)
+    assert again.returncode != 0
     assert _files(tmp_path / "cdktf.out") == before

@@ -96,9 +96,7 @@ def test_subject_inherits_the_ca_organisation_and_takes_the_first_sorted_dns_nam
 
 
 def test_subject_overrides_win_over_the_ca() -> None:
-    doc = _one_service(
-        subject=DistinguishedName(organizational_unit="Platform", common_name="app")
-    )
+    doc = _one_service(subject=DistinguishedName(organizational_unit="Platform", common_name="app"))
     subject = resource(doc, "tls_cert_request", "app")["subject"][0]
     assert subject["organizational_unit"] == "Platform"
     assert subject["common_name"] == "app"

@@ -114,22 +114,24 @@ def test_a_bad_ca_country_is_refused_too() -> None:
 
 
 def test_an_unknown_algorithm_is_refused() -> None:
-    with pytest.raises(ValueError, match="key.algorithm value 'DSA' is not supported"):
+    with pytest.raises(ValueError, match=re.escape("key.algorithm value 'DSA' is not supported")):
         _service(key=KeySpec("DSA"))
 
 
 def test_rsa_below_2048_bits_is_refused() -> None:
-    with pytest.raises(ValueError, match="key.rsa_bits value 1024 is too small"):
+    with pytest.raises(ValueError, match=re.escape("key.rsa_bits value 1024 is too small")):
         _service(key=rsa(1024))
 
 
 def test_curve_p224_is_refused() -> None:
-    with pytest.raises(ValueError, match="key.ecdsa_curve value 'P224' is not supported"):
+    with pytest.raises(
+        ValueError, match=re.escape("key.ecdsa_curve value 'P224' is not supported")
+    ):
         _service(key=ecdsa("P224"))
 
 
 def test_a_weak_ca_key_is_refused() -> None:
-    with pytest.raises(ValueError, match="CA 'ca': key.rsa_bits value 1024"):
+    with pytest.raises(ValueError, match=re.escape("CA 'ca': key.rsa_bits value 1024")):
         make_stack(ca_key=rsa(1024))
 
 
@@ -140,7 +142,7 @@ def test_validity_days_must_be_positive(days: int) -> None:
 
 
 def test_validity_days_must_be_a_whole_number() -> None:
-    with pytest.raises(TypeError, match="validity_days value 1.5 is not a whole number"):
+    with pytest.raises(TypeError, match=re.escape("validity_days value 1.5 is not a whole number")):
         _service(validity_days=1.5)
 
 

@@ -92,9 +92,7 @@ def test_local_state_is_private(deployed: tuple[TempProject, str]) -> None:
     assert (project.root / "state").stat().st_mode & 0o777 == 0o700
 
 
-def test_deploying_again_changes_nothing(
-    deployed: tuple[TempProject, str], tmp_path: Path
-) -> None:
+def test_deploying_again_changes_nothing(deployed: tuple[TempProject, str], tmp_path: Path) -> None:
     project = copy_project(deployed[0], tmp_path / "again")
     before = project.serials()
     project.deploy()
@@ -107,7 +105,9 @@ def test_adding_a_service_touches_nothing_else(
 ) -> None:
     project = copy_project(deployed[0], tmp_path / "add")
     before = project.serials()
-    project.write_app(_services_code(SERVICES) + service_line("grafana", "grafana.internal.example"))
+    project.write_app(
+        _services_code(SERVICES) + service_line("grafana", "grafana.internal.example")
+    )
     project.synth()
     assert planned_actions(project) == {
         "terraform_data.grafana_key_version": ["create"],
@@ -159,7 +159,8 @@ def test_changing_the_ca_subject_is_refused_and_changes_nothing(
     state = project.root / "state" / "internal-ca.tfstate"
     before = state.read_bytes()
     project.write_app(
-        _services_code(SERVICES), ca=DEFAULT_CA.replace('organization="Test Org"', 'organization="New Org"')
+        _services_code(SERVICES),
+        ca=DEFAULT_CA.replace('organization="Test Org"', 'organization="New Org"'),
     )
     done = project.cli("deploy", "--auto-approve", check=False)
     assert done.returncode != 0
@@ -168,4 +169,3 @@ def test_changing_the_ca_subject_is_refused_and_changes_nothing(
     assert "tls_self_signed_cert.ca" in output
     assert PEM_PRIVATE_KEY not in output
     assert state.read_bytes() == before
-

@@ -72,9 +72,11 @@ def tls_server(cert_pem: str, key_pem: str) -> Iterator[int]:
 def _client(ca_pem: str, port: int, server_name: str) -> bytes:
     context = ssl.create_default_context(cadata=ca_pem)
     assert context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=server_name) as tls:
-            return tls.recv(16)
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        return tls.recv(16)
 
 
 def test_client_trusting_only_our_ca_connects(issued: dict[str, str]) -> None:
@@ -84,16 +86,20 @@ def test_client_trusting_only_our_ca_connects(issued: dict[str, str]) -> None:
 
 
 def test_a_name_outside_the_sans_is_rejected(issued: dict[str, str]) -> None:
-    with tls_server(issued["ours_cert"], issued["ours_key"]) as port:
-        with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
-            _client(issued["ours_ca"], port, "other.internal.example")
+    with (
+        tls_server(issued["ours_cert"], issued["ours_key"]) as port,
+        pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"),
+    ):
+        _client(issued["ours_ca"], port, "other.internal.example")
 
 
 def test_a_client_trusting_another_ca_is_rejected(issued: dict[str, str]) -> None:
     assert issued["other_ca"] != issued["ours_ca"]
-    with tls_server(issued["ours_cert"], issued["ours_key"]) as port:
-        with pytest.raises(ssl.SSLCertVerificationError, match="unable to get local issuer"):
-            _client(issued["other_ca"], port, HOST)
+    with (
+        tls_server(issued["ours_cert"], issued["ours_key"]) as port,
+        pytest.raises(ssl.SSLCertVerificationError, match="unable to get local issuer"),
+    ):
+        _client(issued["other_ca"], port, HOST)
 
 
 def test_key_files_written_for_the_server_are_private(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ REPLACE = ("delete", "create")
 
 def everything() -> dict[str, object]:
     """A plan with every action, so every code path that prints runs."""
-    return plan(
+    result: dict[str, object] = plan(
         ca(key=REPLACE, cert=REPLACE),
         service("a", cert=["create"]),
         service("b", cert=["delete"]),
@@ -24,6 +24,7 @@ def everything() -> dict[str, object]:
         service("e", cert=REPLACE, key=REPLACE, key_reason="replace_by_triggers", version=(1, 2)),
         service("f"),
     )
+    return result
 
 
 def assert_clean(*texts: str) -> None:

@@ -56,7 +56,14 @@ def verify(ca_pem: str, cert_pem: str, hostname: str | None = None, *extra: str)
     with secret_dir() as folder:
         (folder / "ca.pem").write_text(ca_pem)
         (folder / "leaf.pem").write_text(cert_pem)
-        args = ["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", str(folder / "ca.pem")]
+        args = [
+            "verify",
+            "-x509_strict",
+            "-purpose",
+            "sslserver",
+            "-CAfile",
+            str(folder / "ca.pem"),
+        ]
         if hostname:
             args += ["-verify_hostname", hostname]
         done = openssl(*args, *extra, str(folder / "leaf.pem"), check=False)

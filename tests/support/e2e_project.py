@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 STACK = "internal-ca"
 PEM_PRIVATE_KEY = "PRIVATE KEY-----"
 
-APP_HEADER = '''\
+APP_HEADER = """\
 from cdktf import App
 
 from ca_constructs.key_spec import ecdsa, rsa
@@ -27,7 +27,7 @@ from ca_constructs.subject import DistinguishedName
 from stacks.ca_stack import CaStack
 
 app = App()
-'''
+"""
 
 DEFAULT_CA = """\
 stack = CaStack(
@@ -116,7 +116,9 @@ class TempProject:
             check=False,
         )
         if done.returncode != 0:
-            raise AssertionError("cdktf synth failed:\n" + redact(done.stdout + done.stderr)[-4000:])
+            raise AssertionError(
+                "cdktf synth failed:\n" + redact(done.stdout + done.stderr)[-4000:]
+            )
         self.terraform("init", "-input=false", "-no-color")
 
     @property
@@ -148,9 +150,13 @@ class TempProject:
 
     def plan_exit_code(self, **env: str) -> int:
         """`plan -detailed-exitcode`: 0 no changes, 2 changes."""
-        done = self.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color", check=False, env=env)
+        done = self.terraform(
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", check=False, env=env
+        )
         if done.returncode == 1:
-            raise AssertionError("terraform plan failed:\n" + redact(done.stdout + done.stderr)[-4000:])
+            raise AssertionError(
+                "terraform plan failed:\n" + redact(done.stdout + done.stderr)[-4000:]
+            )
         return done.returncode
 
     def outputs(self) -> dict[str, Any]:
@@ -180,13 +186,17 @@ def redact(text: str) -> str:
     return text
 
 
-def openssl(*args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def openssl(
+    *args: str, input: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """The independent checker: the openssl CLI."""
     done = subprocess.run(
         ["openssl", *args], input=input, text=True, capture_output=True, check=False
     )
     if check and done.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)} failed: {redact(done.stdout + done.stderr)}")
+        raise AssertionError(
+            f"openssl {' '.join(args)} failed: {redact(done.stdout + done.stderr)}"
+        )
     return done
 
 
