@@ -9,7 +9,7 @@ from stacks.ca_stack import CaStack
 app = App()
 
 # The recipe's own site: the University of Cambridge's defaults from its [ dn ] section.
-ca = CaStack(
+stack = CaStack(
     app,
     "internal-ca",
     ca_subject=DistinguishedName(
@@ -22,6 +22,6 @@ ca = CaStack(
 )
 
 # One line per service. The id ("passwords") names its addresses, outputs and files.
-ServiceCert(ca, "passwords", ca=ca.ca, dns_names=["passwords.internal.example", "passwords"])
+ServiceCert(stack, "passwords", ca=stack.ca, dns_names=["passwords.internal.example", "passwords"])
 
 app.synth()
