@@ -75,7 +75,9 @@ def explain_init_failure(output: str, mode: str) -> str | None:
         or "failed to query available provider packages" in lowered
         or "failed to request discovery document" in lowered
     ):
-        return f"the Terraform registry cannot be reached to install hashicorp/tls; {OFFLINE_OPTIONS}"
+        return (
+            f"the Terraform registry cannot be reached to install hashicorp/tls; {OFFLINE_OPTIONS}"
+        )
     if mode == MIRROR and "hashicorp/tls" in lowered:
         return (
             "hashicorp/tls 4.1.0 is not in CA_TLS_PROVIDER_MIRROR; run "

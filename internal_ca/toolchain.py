@@ -12,6 +12,7 @@ from pathlib import Path
 from .errors import OperationError
 from .project import Project
 from .provider_source import STANDIN, cli_config_env, explain_init_failure
+from .state_lock import lock_timeout_env
 
 
 def tool_env(project: Project, mode: str) -> dict[str, str]:
@@ -35,6 +36,8 @@ def tool_env(project: Project, mode: str) -> dict[str, str]:
         # Terraform only warns about a missing CLI config, but the warning buries real output.
         del env["TF_CLI_CONFIG_FILE"]
     env.update(cli_config_env(project, mode))
+    # Every command that takes the state lock waits for a colleague's deploy instead of failing.
+    env.update(lock_timeout_env(env))
     return env
 
 
@@ -88,7 +91,9 @@ def terraform_init(project: Project, stack: str, env: dict[str, str], mode: str)
         return
     output = done.stdout + done.stderr
     reason = explain_init_failure(output, mode)
-    raise OperationError(reason or f"terraform init failed for stack {stack!r}: " + _last_error_line(output))
+    raise OperationError(
+        reason or f"terraform init failed for stack {stack!r}: " + _last_error_line(output)
+    )
 
 
 def _last_error_line(output: str) -> str:

@@ -13,14 +13,15 @@ from typing import Any
 
 import cdktf
 import pytest
-from ca_constructs.existing_ca import ExistingCa
-from ca_constructs.service_cert import ServiceCert
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_tls.provider import TlsProvider
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
+
+from ca_constructs.existing_ca import ExistingCa
+from ca_constructs.service_cert import ServiceCert
 
 NOW = dt.datetime.now(dt.UTC)
 SUBJECT = x509.Name(

@@ -7,12 +7,12 @@ from typing import Any
 
 import cdktf
 import pytest
+from synth_helpers import make_stack
+
 from ca_constructs.intermediate_ca import IntermediateCa
 from ca_constructs.key_spec import ecdsa, rsa
 from ca_constructs.service_cert import ServiceCert
 from ca_constructs.subject import DistinguishedName
-from synth_helpers import make_stack
-
 from stacks.ca_stack import CaStack
 
 
