@@ -37,7 +37,7 @@ def write_cli_config(dest_dir: pathlib.Path, python: str | None = None) -> pathl
     mirror = dest_dir / "mirror"
     package_dir = mirror / PROVIDER_ADDRESS / PROVIDER_VERSION / PLATFORM
     package_dir.mkdir(parents=True, exist_ok=True)
-    interpreter = python or sys.executable
+    interpreter = python or stable_interpreter()
     launcher = (
         "#!/bin/sh\n"
         "# Offline test stand-in for hashicorp/tls 4.1.0 (tls_standin); not the real provider.\n"
@@ -78,3 +78,17 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def stable_interpreter() -> str:
+    """The environment's python by a fixed name, however this process was started.
+
+    `.venv/bin/python`, `.venv/bin/python3` and a console script's shebang are the same
+    interpreter under different names; the launcher text must not depend on which one ran,
+    because Terraform locks the launcher's checksum at init.
+    """
+    for name in ("python3", "python"):
+        candidate = pathlib.Path(sys.prefix) / "bin" / name
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
