@@ -129,7 +129,7 @@ class ExistingCa(Construct):
         self.key_check = DataTlsPublicKey(
             self,
             "key-check",
-            private_key_pem=self.key_variable.string_value,
+            private_key_pem=self.private_key_pem,
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[
                     Postcondition(
@@ -179,7 +179,9 @@ class ExistingCa(Construct):
 
     @property
     def private_key_pem(self) -> str:
-        return self.key_variable.string_value
+        # Every signed certificate forces replacement when this string changes, so a key pasted
+        # with or without a trailing newline must not re-issue everything: normalise it.
+        return str(Fn.format("%s\n", [Fn.trimspace(self.key_variable.string_value)]))
 
     @property
     def cert_pem(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,11 +98,21 @@ def terraform_init(project: Project, stack: str, env: dict[str, str], mode: str)
 
 
 def _last_error_line(output: str) -> str:
-    """The most useful line of a tool's output: its first error, or its last line."""
-    lines = [line.strip(" │╷╵") for line in output.splitlines()]
+    """The most useful line of a tool's output.
+
+    A Python exception raised by the app (a ValueError naming the bad field) wins; then
+    Terraform's first "Error:" with its summary; then the last line.
+    """
+    lines = [line.strip(" │╷╵\t") for line in output.splitlines()]
     lines = [line.strip() for line in lines if line.strip()]
+    exceptions = [line for line in lines if _PYTHON_EXCEPTION.match(line)]
+    if exceptions:
+        return exceptions[-1]
     for index, line in enumerate(lines):
-        if line.startswith(("Error:", "ValueError:", "TypeError:")):
-            detail = lines[index + 1] if index + 1 < len(lines) and line == "Error:" else ""
-            return (line + " " + detail).strip()
+        if line.startswith("Error:"):
+            detail = lines[index + 1] if line == "Error:" and index + 1 < len(lines) else ""
+            return f"{line} {detail}".strip()
     return lines[-1] if lines else "no output"
+
+
+_PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_.]*(Error|Exception): \S")
