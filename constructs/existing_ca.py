@@ -17,7 +17,6 @@ from cdktf import (
     Op,
     Postcondition,
     TerraformLocal,
-    TerraformOutput,
     TerraformResourceLifecycle,
     TerraformSelf,
     TerraformVariable,
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from . import addresses
+from .ca_output import add_ca_output
 from .key_spec import KeySpec, ecdsa
 from .key_spec import rsa as rsa_spec
 from .subject import DistinguishedName
@@ -148,22 +148,17 @@ class ExistingCa(Construct):
         )
         self.key_check.override_logical_id(name)
 
-        output = TerraformOutput(
+        add_ca_output(
             self,
-            "output",
-            description=(
-                f"The {name} certificate (not secret): give it to the load-balancer admins."
-            ),
-            value={
-                "cert_pem": self._cert_pem,
-                "serial": str(cert.serial_number),
-                "not_before": _rfc3339(cert.not_valid_before_utc),
-                "not_after": _rfc3339(not_after),
-                "subject": self._subject.as_text(),
-                "key_algorithm": key_spec.describe(),
-            },
+            name,
+            description=f"The {name} certificate (not secret): for the load-balancer admins.",
+            cert_pem=self._cert_pem,
+            serial=str(cert.serial_number),
+            not_before=_rfc3339(cert.not_valid_before_utc),
+            not_after=_rfc3339(not_after),
+            subject=self._subject,
+            key_spec=key_spec,
         )
-        output.override_logical_id(name)
 
     @property
     def name(self) -> str:

@@ -7,9 +7,7 @@ one stack leave both keys in that state), and 4.1.0 cannot set a path length.
 
 from __future__ import annotations
 
-import dataclasses
-
-from cdktf import Fn, Op, Precondition, TerraformOutput, TerraformResourceLifecycle
+from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
@@ -17,10 +15,11 @@ from constructs import Construct
 
 from . import addresses
 from .authority import CertificateAuthority
+from .ca_output import add_ca_output
 from .key_spec import KeySpec
 from .lifetimes import HOURS_PER_DAY, check_days
 from .root_ca import CA_USES
-from .subject import DistinguishedName
+from .subject import DistinguishedName, resolve_overrides
 
 INTERMEDIATE_VALIDITY_DAYS = 1825
 """Five years: half the recipe's root, so it can be rotated under a still-valid root."""
@@ -55,7 +54,9 @@ class IntermediateCa(Construct):
         """
         name = addresses.check_ca_name(id)
         owner = f"CA {name!r}"
-        full_subject = _subject(owner, subject, parent)
+        inherited = resolve_overrides(owner, subject, parent.subject)
+        organisation = inherited.organization or "Internal"
+        full_subject = inherited.or_common_name(f"{organisation} Intermediate CA"[:64])
         key = parent.key_spec if key is None else key
         if not isinstance(key, KeySpec):
             raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
@@ -130,23 +131,20 @@ class IntermediateCa(Construct):
         )
         self.cert.override_logical_id(name)
 
-        output = TerraformOutput(
+        add_ca_output(
             self,
-            "output",
+            name,
             description=(
                 f"The {name} intermediate certificate (not secret): services signed by it "
                 "send it in their chain."
             ),
-            value={
-                "cert_pem": self.cert.cert_pem,
-                "serial": self.cert.id,
-                "not_before": self.cert.validity_start_time,
-                "not_after": self.cert.validity_end_time,
-                "subject": full_subject.as_text(),
-                "key_algorithm": key.describe(),
-            },
+            cert_pem=self.cert.cert_pem,
+            serial=self.cert.id,
+            not_before=self.cert.validity_start_time,
+            not_after=self.cert.validity_end_time,
+            subject=full_subject,
+            key_spec=key,
         )
-        output.override_logical_id(name)
 
     @property
     def name(self) -> str:
@@ -183,18 +181,3 @@ class IntermediateCa(Construct):
     @property
     def max_leaf_validity_days(self) -> int | None:
         return self._validity_days
-
-
-def _subject(
-    owner: str, overrides: DistinguishedName | None, parent: CertificateAuthority
-) -> DistinguishedName:
-    if overrides is None:
-        overrides = DistinguishedName()
-    if not isinstance(overrides, DistinguishedName):
-        raise TypeError(f"{owner}: subject value {overrides!r} is not a DistinguishedName")
-    overrides.validate(owner)
-    subject = overrides.inherit(parent.subject)
-    if subject.common_name is not None:
-        return subject
-    organisation = subject.organization or "Internal"
-    return dataclasses.replace(subject, common_name=f"{organisation} Intermediate CA"[:64])

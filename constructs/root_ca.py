@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from cdktf import TerraformOutput, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
 from . import addresses
+from .ca_output import add_ca_output
 from .key_spec import RSA_4096, KeySpec
 from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
 from .subject import DistinguishedName
@@ -87,20 +88,17 @@ class RootCa(Construct):
         )
         self.cert.override_logical_id(name)
 
-        output = TerraformOutput(
+        add_ca_output(
             self,
-            "output",
+            name,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
-            value={
-                "cert_pem": self.cert.cert_pem,
-                "serial": self.cert.id,
-                "not_before": self.cert.validity_start_time,
-                "not_after": self.cert.validity_end_time,
-                "subject": subject.as_text(),
-                "key_algorithm": key.describe(),
-            },
+            cert_pem=self.cert.cert_pem,
+            serial=self.cert.id,
+            not_before=self.cert.validity_start_time,
+            not_after=self.cert.validity_end_time,
+            subject=subject,
+            key_spec=key,
         )
-        output.override_logical_id(name)
 
     @property
     def name(self) -> str:

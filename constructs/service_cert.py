@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from cdktf import (
@@ -29,7 +28,7 @@ from .lifetimes import (
     check_renewal,
 )
 from .names import first_or_none, sorted_unique_names
-from .subject import DistinguishedName
+from .subject import DistinguishedName, resolve_overrides
 
 SERVER_USES = ["digital_signature", "server_auth"]
 EXTRA_USES = frozenset(
@@ -107,7 +106,9 @@ class ServiceCert(Construct):
         if not isinstance(key, KeySpec):
             raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
         key.validate(owner)
-        full_subject = self._subject(owner, subject, ca, first_or_none(dns))
+        full_subject = resolve_overrides(owner, subject, ca.subject).or_common_name(
+            first_or_none(dns)
+        )
         days = check_days(owner, "validity_days", validity_days)
         renew_days = check_renewal(owner, days, renew_before_days)
         ca_days = ca.max_leaf_validity_days
@@ -193,24 +194,6 @@ class ServiceCert(Construct):
                 f"{owner}: the id {name!r} is already used in {scope.node.path!r}; "
                 "expected each service to be defined once"
             )
-
-    @staticmethod
-    def _subject(
-        owner: str,
-        overrides: DistinguishedName | None,
-        ca: CertificateAuthority,
-        first_dns_name: str | None,
-    ) -> DistinguishedName:
-        if overrides is None:
-            overrides = DistinguishedName()
-        if not isinstance(overrides, DistinguishedName):
-            raise TypeError(f"{owner}: subject value {overrides!r} is not a DistinguishedName")
-        overrides.validate(owner)
-        subject = overrides.inherit(ca.subject)
-        fits = first_dns_name is not None and len(first_dns_name) <= _MAX_COMMON_NAME
-        if subject.common_name is None and fits:
-            subject = dataclasses.replace(subject, common_name=first_dns_name)
-        return subject
 
     @staticmethod
     def _allowed_uses(owner: str, key: KeySpec, extra_uses: Sequence[str]) -> list[str]:

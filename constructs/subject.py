@@ -82,6 +82,13 @@ class DistinguishedName:
             common_name=self.common_name,
         )
 
+    def or_common_name(self, default: str | None) -> DistinguishedName:
+        """This name, with `default` as CN when none is set and it fits in 64 characters."""
+        limit = _MAX_LENGTH["common_name"]
+        if self.common_name is not None or default is None or len(default) > limit:
+            return self
+        return dataclasses.replace(self, common_name=default)
+
     def is_empty(self) -> bool:
         return all(getattr(self, field.name) is None for field in dataclasses.fields(self))
 
@@ -118,3 +125,15 @@ class DistinguishedName:
             organizational_unit=self.organizational_unit,
             common_name=self.common_name,
         )
+
+
+def resolve_overrides(
+    owner: str, overrides: DistinguishedName | None, parent: DistinguishedName
+) -> DistinguishedName:
+    """Check a construct's subject overrides and fill the rest from its CA's organisation."""
+    if overrides is None:
+        overrides = DistinguishedName()
+    if not isinstance(overrides, DistinguishedName):
+        raise TypeError(f"{owner}: subject value {overrides!r} is not a DistinguishedName")
+    overrides.validate(owner)
+    return overrides.inherit(parent)
