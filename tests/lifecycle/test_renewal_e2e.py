@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from cert_checks import public_key_of_cert
-from e2e_project import TempProject, service_line
+from e2e_project import TempProject, service_line, uses_standin_clock
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, uses_standin_clock()]
 
 SHIFT = "TLS_STANDIN_CLOCK_SHIFT_HOURS"
 # "short" lives 10 days and renews 2 days before expiry: its window opens on day 8.

@@ -19,9 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_project import DEFAULT_CA, REPO, STACK, TempProject, openssl, redact, service_line
+from e2e_project import (
+    DEFAULT_CA,
+    REPO,
+    STACK,
+    TempProject,
+    openssl,
+    redact,
+    service_line,
+    uses_standin_clock,
+)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, uses_standin_clock()]
 
 Cli = Callable[..., Any]
 STALE = "stale"

@@ -11,7 +11,14 @@ import subprocess
 from typing import Any
 
 import pytest
-from e2e_project import PEM_PRIVATE_KEY, TempProject, openssl, redact, service_line
+from e2e_project import (
+    PEM_PRIVATE_KEY,
+    TempProject,
+    openssl,
+    redact,
+    service_line,
+    uses_standin_clock,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -125,6 +132,7 @@ def test_changing_sans_reissues_with_before_and_after(project: TempProject) -> N
     assert f"    current:  expires {expiry}, serial {serial}" in lines
 
 
+@uses_standin_clock()
 def test_renewal_window_renews_every_certificate(project: TempProject) -> None:
     project.write_app(app())
     shift = str((SHORT["validity_days"] - SHORT["renew_before_days"]) * 24 + 1)

@@ -14,6 +14,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 STACK = "internal-ca"
 PEM_PRIVATE_KEY = "PRIVATE KEY-----"
@@ -223,3 +225,11 @@ def copy_project(source: TempProject, destination: Path) -> TempProject:
 
     shutil.copytree(source.root, destination, symlinks=True)
     return TempProject(destination)
+
+
+def uses_standin_clock() -> pytest.MarkDecorator:
+    """Skip under the real provider: it has no clock override, and these tests move time."""
+    return pytest.mark.skipif(
+        os.environ.get("CA_TLS_PROVIDER", "standin") != "standin",
+        reason="moves time with the stand-in's test-only TLS_STANDIN_CLOCK_SHIFT_HOURS",
+    )

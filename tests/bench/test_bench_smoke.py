@@ -1,0 +1,107 @@
+"""The benchmark script's pure parts work: app generation, in-process synth, the recipe script,
+the floor, the plain HCL module and the report. No timing is asserted anywhere here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.floor import issue_all
+from bench.measure import run_measured
+from bench.projects import ECDSA, CdktfProject, PlainProject, service_names, tool_env
+from bench.recipe import render_script
+from bench.report import Machine, Table, render
+from bench.suites import Results
+from bench.targets import summary
+from bench.tools import Tools
+
+
+def test_in_process_synth_of_two_services(tmp_path: Path) -> None:
+    project = CdktfProject.create(tmp_path / "app")
+    project.write_app(service_names(2))
+    result = tmp_path / "result.json"
+    run = run_measured(
+        [sys.executable, "-m", "bench.inproc", str(result)],
+        cwd=project.root,
+        env=tool_env(tmp_path),
+        log=tmp_path / "synth.log",
+    )
+    stack = json.loads((project.stack_dir / "cdk.tf.json").read_text())
+    assert sorted(stack["resource"]["tls_locally_signed_cert"]) == ["svc-0000", "svc-0001"]
+    phases = json.loads(result.read_text())
+    assert set(phases) == {"import_s", "synth_s", "python_peak_mib", "node_peak_mib"}
+    # The jsii kernel is a Node child process: its memory must be seen, not just Python's.
+    assert phases["node_peak_mib"] > 0
+    assert run.peak_rss_mib >= phases["python_peak_mib"] * 0.9
+
+
+def test_recipe_script_issues_certificates_openssl_accepts(tmp_path: Path) -> None:
+    (tmp_path / "recipe.sh").write_text(render_script(2, ECDSA))
+    subprocess.run(["bash", "recipe.sh"], cwd=tmp_path, check=True, capture_output=True)
+    for name in service_names(2):
+        done = subprocess.run(
+            [
+                "openssl",
+                "verify",
+                "-CAfile",
+                "ca-crt.pem",
+                "-purpose",
+                "sslserver",
+                "-verify_hostname",
+                f"{name}.internal.example",
+                f"{name}-crt.pem",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_floor_issues_the_requested_number_of_services() -> None:
+    assert issue_all(2, ECDSA) > 0
+
+
+@pytest.mark.e2e
+def test_plain_module_is_valid_terraform(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    plain = PlainProject.create(tmp_path / "plain")
+    plain.write_services(service_names(2))
+    tools.plain_terraform(plain, "init", "init", "-input=false")
+    done = subprocess.run(
+        ["terraform", "validate", "-json"],
+        cwd=plain.root,
+        capture_output=True,
+        text=True,
+        env=tools.env(TF_CLI_CONFIG_FILE=str(tools.cli_config)),
+        check=False,
+    )
+    assert json.loads(done.stdout)["valid"] is True, done.stdout
+
+
+def test_report_has_machine_date_command_and_rows() -> None:
+    table = Table("1. Synth", ["N", "wall"], rows=[["10", "1.00 s"]], started="2026-01-01 00:00")
+    machine = Machine(cpus=2, cpu_model="Test CPU", memory_gib=4.0, load_at_start="0.1 0.1 0.1")
+    text = render(tables=[table], machine=machine, command="python -m bench", intro=[], summary=[])
+    assert "| N | wall |" in text
+    assert "| 10 | 1.00 s |" in text
+    assert "2 CPUs (Test CPU), 4.0 GiB RAM" in text
+    assert "- Date: 2026-01-01 00:00" in text
+    assert "- Command: `python -m bench`" in text
+
+
+def test_summary_says_by_how_much_a_target_is_missed() -> None:
+    results = Results(
+        synth_ms_per_service={1000: 10.0},
+        cdktf_ms_per_service={1000: 4.0},
+        plan_ratio={1000: 1.2},
+    )
+    lines = summary(results, [10, 1000])
+    assert "10.00 ms/service, **missed** (2.0x the target)" in lines[0]
+    assert "4.00 ms/service, met" in lines[0]
+    assert "1.20x, met" in lines[1]
