@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from .deploy_failure import terraform_errors
 from .errors import OperationError
 from .project import find_project
 from .provider_source import REGISTRY, selected_mode
@@ -59,5 +60,8 @@ def deploy_command(args: argparse.Namespace) -> int:
     done = run(command, cwd=project.root, env=env, capture=False)
     ensure_state_dir(project)
     if done.returncode != 0:
+        for stack in chosen:
+            for block in terraform_errors(project, stack, env):
+                print(f"stack {stack}: {block}", file=sys.stderr)
         raise OperationError(f"cdktf deploy failed (exit {done.returncode}); see the output above")
     return 0

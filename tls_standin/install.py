@@ -66,20 +66,6 @@ def _hcl_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m tls_standin.install DIR [PYTHON]`: print the CLI config path."""
-    args = sys.argv[1:] if argv is None else argv
-    if not args or len(args) > 2:
-        sys.stderr.write("usage: python -m tls_standin.install DIR [PYTHON]\n")
-        return 2
-    print(write_cli_config(pathlib.Path(args[0]), args[1] if len(args) > 1 else None))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def stable_interpreter() -> str:
     """The environment's python by a fixed name, however this process was started.
 
@@ -92,3 +78,17 @@ def stable_interpreter() -> str:
         if candidate.exists():
             return str(candidate)
     return sys.executable
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tls_standin.install DIR [PYTHON]`: print the CLI config path."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or len(args) > 2:
+        sys.stderr.write("usage: python -m tls_standin.install DIR [PYTHON]\n")
+        return 2
+    print(write_cli_config(pathlib.Path(args[0]), args[1] if len(args) > 1 else None))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Terraform's error blocks are extracted for the user, and key material never is."""
+
+from __future__ import annotations
+
+from internal_ca.deploy_failure import error_blocks
+
+TERRAFORM_OUTPUT = """\
+\x1b[31m╷\x1b[0m
+\x1b[31m│\x1b[0m \x1b[1mError: Resource postcondition failed\x1b[0m
+\x1b[31m│\x1b[0m
+\x1b[31m│\x1b[0m   on cdk.tf.json line 32, in data.tls_public_key.ca:
+\x1b[31m│\x1b[0m CA 'ca': the key in TF_VAR_ca_private_key_pem does not match the certificate
+\x1b[31m╵\x1b[0m
+╷
+│ Warning: Something harmless
+╵
+╷
+│ Error: Instance cannot be destroyed
+│   on cdk.tf.json line 88:
+│ Resource tls_self_signed_cert.ca has lifecycle.prevent_destroy set
+│ value is "-----BEGIN EC PRIVATE KEY-----"
+│ MHcCAQEEIBkAXQ9s0d3sWl3X0Jc0bV9zYbq0Gm5G2XN3d9t9ZyZxoAoGCCqGSM49AwEHoUQDQgAE
+╵
+"""
+
+
+def test_error_blocks_keep_the_reason_and_drop_warnings() -> None:
+    blocks = error_blocks(TERRAFORM_OUTPUT)
+    assert len(blocks) == 2
+    assert blocks[0].startswith("Error: Resource postcondition failed")
+    assert "does not match the certificate" in blocks[0]
+    assert "prevent_destroy" in blocks[1]
+    assert all("Warning" not in block for block in blocks)
+
+
+def test_key_lines_are_withheld() -> None:
+    text = "\n".join(error_blocks(TERRAFORM_OUTPUT))
+    assert "PRIVATE KEY" not in text
+    assert (
+        "MHcCAQEEIBkAXQ9s0d3sWl3X0Jc0bV9zYbq0Gm5G2XN3d9t9ZyZxoAoGCCqGSM49AwEHoUQDQgAE" not in text
+    )
+    assert text.count("[withheld]") == 2
+
+
+def test_no_error_no_blocks() -> None:
+    assert error_blocks("No changes. Your infrastructure matches the configuration.") == []
