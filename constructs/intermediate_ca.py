@@ -130,6 +130,8 @@ class IntermediateCa(Construct):
             ),
         )
         self.cert.override_logical_id(name)
+        # Each token read is a round trip to the jsii kernel, and every service reads these.
+        self._tokens = (self.key.private_key_pem, self.cert.cert_pem, self.cert.validity_end_time)
 
         add_ca_output(
             self,
@@ -160,15 +162,15 @@ class IntermediateCa(Construct):
 
     @property
     def private_key_pem(self) -> str:
-        return self.key.private_key_pem
+        return self._tokens[0]
 
     @property
     def cert_pem(self) -> str:
-        return self.cert.cert_pem
+        return self._tokens[1]
 
     @property
     def chain_pems(self) -> list[str]:
-        return [self.cert.cert_pem, *self._parent.chain_pems]
+        return [self._tokens[1], *self._parent.chain_pems]
 
     @property
     def root_cert_pem(self) -> str:
@@ -176,7 +178,7 @@ class IntermediateCa(Construct):
 
     @property
     def validity_end_time(self) -> str:
-        return self.cert.validity_end_time
+        return self._tokens[2]
 
     @property
     def max_leaf_validity_days(self) -> int | None:

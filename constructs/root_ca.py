@@ -87,6 +87,8 @@ class RootCa(Construct):
             lifecycle=lifecycle,
         )
         self.cert.override_logical_id(name)
+        # Each token read is a round trip to the jsii kernel, and every service reads these.
+        self._tokens = (self.key.private_key_pem, self.cert.cert_pem, self.cert.validity_end_time)
 
         add_ca_output(
             self,
@@ -114,11 +116,11 @@ class RootCa(Construct):
 
     @property
     def private_key_pem(self) -> str:
-        return self.key.private_key_pem
+        return self._tokens[0]
 
     @property
     def cert_pem(self) -> str:
-        return self.cert.cert_pem
+        return self._tokens[1]
 
     @property
     def chain_pems(self) -> list[str]:
@@ -126,11 +128,11 @@ class RootCa(Construct):
 
     @property
     def root_cert_pem(self) -> str:
-        return self.cert.cert_pem
+        return self._tokens[1]
 
     @property
     def validity_end_time(self) -> str:
-        return self.cert.validity_end_time
+        return self._tokens[2]
 
     @property
     def max_leaf_validity_days(self) -> int | None:
