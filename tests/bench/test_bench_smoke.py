@@ -14,6 +14,7 @@ from bench.floor import issue_all
 from bench.measure import run_measured
 from bench.projects import ECDSA, CdktfProject, PlainProject, service_names, tool_env
 from bench.recipe import render_script
+from bench.replicate import replicate
 from bench.report import Machine, Table, render
 from bench.suites import Results
 from bench.targets import summary
@@ -105,3 +106,37 @@ def test_summary_says_by_how_much_a_target_is_missed() -> None:
     assert "10.00 ms/service, **missed** (2.0x the target)" in lines[0]
     assert "4.00 ms/service, met" in lines[0]
     assert "1.20x, met" in lines[1]
+
+
+def test_replicate_copies_the_template_service_under_new_names(tmp_path: Path) -> None:
+    state = {
+        "serial": 3,
+        "resources": [
+            {"mode": "managed", "type": "tls_private_key", "name": "ca", "instances": [{}]},
+            {
+                "mode": "managed",
+                "type": "tls_cert_request",
+                "name": "svc-0000",
+                "instances": [{"attributes": {"dns_names": ["svc-0000"]}}],
+            },
+            {
+                "module": "module.ca",
+                "mode": "managed",
+                "type": "tls_private_key",
+                "name": "service",
+                "instances": [{"index_key": "svc-0000", "attributes": {}}],
+            },
+        ],
+        "outputs": {"service_svc-0000": {"value": {"dns_names": ["svc-0000"]}}},
+    }
+    path = tmp_path / "state.tfstate"
+    path.write_text(json.dumps(state))
+    replicate(path, ["svc-0001", "svc-0002"])
+    grown = json.loads(path.read_text())
+    requests = [r for r in grown["resources"] if r["type"] == "tls_cert_request"]
+    assert [r["name"] for r in requests] == ["svc-0000", "svc-0001", "svc-0002"]
+    assert requests[2]["instances"][0]["attributes"]["dns_names"] == ["svc-0002"]
+    module_keys = [i["index_key"] for i in grown["resources"][-1]["instances"]]
+    assert module_keys == ["svc-0000", "svc-0001", "svc-0002"]
+    assert grown["outputs"]["service_svc-0001"]["value"]["dns_names"] == ["svc-0001"]
+    assert grown["serial"] == 4
