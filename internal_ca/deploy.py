@@ -8,7 +8,7 @@ import sys
 
 from .deploy_failure import terraform_errors
 from .errors import OperationError
-from .project import find_project
+from .project import Project, find_project
 from .provider_source import REGISTRY, selected_mode
 from .state_files import check_local_state, ensure_state_dir, refuse_tracked_state
 from .toolchain import run, synth, terraform_init, tool_env
@@ -33,6 +33,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--stack", default=None, help="deploy only this stack (default: every stack)"
     )
+    parser.add_argument(
+        "--apply-with-terraform",
+        action="store_true",
+        help=(
+            "after synth, run `terraform apply` in each stack folder instead of `cdktf deploy`: "
+            "the same plan, approval and state, about 6x faster for a CA of 1000 services "
+            "(docs/benchmarks.md)"
+        ),
+    )
     parser.set_defaults(handler=deploy_command)
 
 
@@ -54,6 +63,8 @@ def deploy_command(args: argparse.Namespace) -> int:
             raise OperationError(f"stack {stack!r} is not in this app; expected one of {stacks}")
         check_local_state(project, stack)
         terraform_init(project, stack, env, mode)
+    if args.apply_with_terraform:
+        return _apply_with_terraform(project, chosen, env, auto_approve=args.auto_approve)
     command = [project.bin("cdktf"), "deploy", *chosen, "--skip-synth"]
     if args.auto_approve:
         command.append("--auto-approve")
@@ -64,4 +75,22 @@ def deploy_command(args: argparse.Namespace) -> int:
             for block in terraform_errors(project, stack, env):
                 print(f"stack {stack}: {block}", file=sys.stderr)
         raise OperationError(f"cdktf deploy failed (exit {done.returncode}); see the output above")
+    return 0
+
+
+def _apply_with_terraform(
+    project: Project, stacks: list[str], env: dict[str, str], *, auto_approve: bool
+) -> int:
+    """cdktf deploy renders the whole plan through Node, which dominates large CAs."""
+    for stack in stacks:
+        command = ["terraform", "apply", "-input=true"]
+        if auto_approve:
+            command.append("-auto-approve")
+        done = run(command, cwd=project.stack_dir(stack), env=env, capture=False)
+        ensure_state_dir(project)
+        if done.returncode != 0:
+            raise OperationError(
+                f"terraform apply failed for stack {stack!r} (exit {done.returncode}); "
+                "see the output above"
+            )
     return 0

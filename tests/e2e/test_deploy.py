@@ -169,3 +169,21 @@ def test_changing_the_ca_subject_is_refused_and_changes_nothing(
     assert "tls_self_signed_cert.ca" in output
     assert PEM_PRIVATE_KEY not in output
     assert state.read_bytes() == before
+
+
+def test_deploying_with_terraform_apply_gives_the_same_result(
+    deployed: tuple[TempProject, str], tmp_path: Path
+) -> None:
+    project = copy_project(deployed[0], tmp_path / "direct")
+    before = project.serials()
+    project.write_app(
+        _services_code(SERVICES) + service_line("grafana", "grafana.internal.example")
+    )
+    done = project.cli("deploy", "--auto-approve", "--apply-with-terraform")
+    assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed." in done.stdout
+    assert PEM_PRIVATE_KEY not in done.stdout + done.stderr
+    after = project.serials()
+    assert {k: v for k, v in after.items() if k != "grafana"} == before
+    assert project.plan_exit_code() == 0
+    ca_pem = project.outputs()["ca"]["cert_pem"]
+    assert verify(ca_pem, project.services()["grafana"]["cert_pem"], "grafana.internal.example")
