@@ -1,60 +1,66 @@
-"""What a service certificate needs from the CA that signs it.
+"""What a certificate needs from the CA that signs it.
 
-RootCa, IntermediateCa and ExistingCa all provide this, so ServiceCert works with any of them.
+RootCa, IntermediateCa and ExistingCa each publish one `CaFacts`, so ServiceCert (and an
+IntermediateCa under another CA) works with any of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
+
+from cdktf import Fn, Op, Precondition
 
 from .key_spec import KeySpec
 from .subject import DistinguishedName
 
 
+@dataclass(frozen=True)
+class CaFacts:
+    """A signing CA as the certificates it issues see it. PEM fields are cdktf tokens."""
+
+    name: str
+    """A short name for messages, e.g. "CA 'ca'"."""
+    subject: DistinguishedName
+    """The CA's subject; what it signs inherits the organisation fields."""
+    key_spec: KeySpec
+    """The CA's key algorithm; the default for what it signs."""
+    private_key_pem: str
+    """The CA key (sensitive; never output)."""
+    cert_pem: str
+    chain_pems: tuple[str, ...]
+    """The intermediates from this CA up to, not including, the root."""
+    root_cert_pem: str
+    """The trust anchor: what the load-balancer admins install."""
+    validity_end_time: str
+    """The CA's NotAfter (RFC 3339)."""
+    max_leaf_validity_days: int | None
+    """Days a certificate may last if issued now, when known at synth time."""
+
+
 class CertificateAuthority(Protocol):
-    """A signing CA as seen by the certificates it issues."""
+    """Anything that can sign: it publishes its facts once, when it is built."""
 
     @property
-    def name(self) -> str:
-        """A short name for messages, e.g. "root CA"."""
-        ...
+    def facts(self) -> CaFacts: ...
 
-    @property
-    def subject(self) -> DistinguishedName:
-        """The CA's subject; services inherit its organisation fields."""
-        ...
 
-    @property
-    def key_spec(self) -> KeySpec:
-        """The CA's key algorithm; the default for the services it signs."""
-        ...
+def check_authority(owner: str, field: str, ca: object) -> CaFacts:
+    """The CA's facts, or a TypeError naming what was passed instead."""
+    facts = getattr(ca, "facts", None)
+    if not isinstance(facts, CaFacts):
+        raise TypeError(
+            f"{owner}: {field} value {ca!r} is not a CA; expected a RootCa, IntermediateCa or "
+            "ExistingCa (e.g. stack.ca)"
+        )
+    return facts
 
-    @property
-    def private_key_pem(self) -> str:
-        """A token for the CA key; sensitive, never output."""
-        ...
 
-    @property
-    def cert_pem(self) -> str:
-        """A token for the CA certificate PEM."""
-        ...
-
-    @property
-    def chain_pems(self) -> list[str]:
-        """Tokens for the intermediates from this CA up to (not including) the root."""
-        ...
-
-    @property
-    def root_cert_pem(self) -> str:
-        """The trust anchor: what the load-balancer admins install."""
-        ...
-
-    @property
-    def validity_end_time(self) -> str:
-        """A token for the CA's NotAfter (RFC 3339)."""
-        ...
-
-    @property
-    def max_leaf_validity_days(self) -> int | None:
-        """Days a leaf may last if issued now, when known at synth time; None if not."""
-        ...
+def within_ca_lifetime(hours: int, ca: CaFacts, error_message: str) -> Precondition:
+    """A plan-time check that a certificate issued now for `hours` ends by the CA's NotAfter."""
+    issued_until = Fn.timeadd(Fn.plantimestamp(), f"{hours}h")
+    # timecmp is -1, 0 or 1: "not after the CA's NotAfter" is "!= 1".
+    return Precondition(
+        condition=Op.neq(Fn.timecmp(issued_until, ca.validity_end_time), 1),
+        error_message=error_message,
+    )

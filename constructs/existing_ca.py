@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from . import addresses
+from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import KeySpec, ecdsa
 from .key_spec import rsa as rsa_spec
@@ -84,15 +85,12 @@ class ExistingCa(Construct):
         addresses.claim(scope, name, owner)
         super().__init__(scope, id)
 
-        self._name = name
-        self._subject = _subject(cert)
-        self._key_spec = key_spec
-        self._cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+        subject = _subject(cert)
+        cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
         # The file's NotAfter, held in a local: Terraform refuses a precondition (such as
         # ServiceCert's "does not outlive the CA") that refers to no object at all.
-        self._not_after_local = TerraformLocal(self, "not-after", _rfc3339(not_after))
-        self._not_after_local.override_logical_id(f"{name}_not_after")
-        self._max_days = (not_after - now).days
+        not_after_local = TerraformLocal(self, "not-after", _rfc3339(not_after))
+        not_after_local.override_logical_id(f"{name}_not_after")
         self.variable_name = key_variable_name(name)
 
         self.key_variable = TerraformVariable(
@@ -116,6 +114,21 @@ class ExistingCa(Construct):
             ),
         )
 
+        # Every signed certificate forces replacement when this string changes, so a key pasted
+        # with or without a trailing newline must not re-issue everything: normalise it.
+        private_key_pem = str(Fn.format("%s\n", [Fn.trimspace(self.key_variable.string_value)]))
+        self.facts = CaFacts(
+            name=owner,
+            subject=subject,
+            key_spec=key_spec,
+            private_key_pem=private_key_pem,
+            cert_pem=cert_pem,
+            chain_pems=(),
+            root_cert_pem=cert_pem,
+            validity_end_time=not_after_local.as_string,
+            max_leaf_validity_days=(not_after - now).days,
+        )
+
         expected = (
             cert.public_key()
             .public_bytes(
@@ -129,7 +142,7 @@ class ExistingCa(Construct):
         self.key_check = DataTlsPublicKey(
             self,
             "key-check",
-            private_key_pem=self.private_key_pem,
+            private_key_pem=private_key_pem,
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[
                     Postcondition(
@@ -152,51 +165,13 @@ class ExistingCa(Construct):
             self,
             name,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
-            cert_pem=self._cert_pem,
+            cert_pem=cert_pem,
             serial=str(cert.serial_number),
             not_before=_rfc3339(cert.not_valid_before_utc),
             not_after=_rfc3339(not_after),
-            subject=self._subject,
+            subject=subject,
             key_spec=key_spec,
         )
-
-    @property
-    def name(self) -> str:
-        return f"CA {self._name!r}"
-
-    @property
-    def subject(self) -> DistinguishedName:
-        return self._subject
-
-    @property
-    def key_spec(self) -> KeySpec:
-        return self._key_spec
-
-    @property
-    def private_key_pem(self) -> str:
-        # Every signed certificate forces replacement when this string changes, so a key pasted
-        # with or without a trailing newline must not re-issue everything: normalise it.
-        return str(Fn.format("%s\n", [Fn.trimspace(self.key_variable.string_value)]))
-
-    @property
-    def cert_pem(self) -> str:
-        return self._cert_pem
-
-    @property
-    def chain_pems(self) -> list[str]:
-        return []
-
-    @property
-    def root_cert_pem(self) -> str:
-        return self._cert_pem
-
-    @property
-    def validity_end_time(self) -> str:
-        return self._not_after_local.as_string
-
-    @property
-    def max_leaf_validity_days(self) -> int | None:
-        return self._max_days
 
 
 def _load_single_cert(owner: str, path: Path) -> x509.Certificate:

@@ -7,14 +7,14 @@ one stack leave both keys in that state), and 4.1.0 cannot set a path length.
 
 from __future__ import annotations
 
-from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from constructs import Construct
 
 from . import addresses
-from .authority import CertificateAuthority
+from .authority import CaFacts, CertificateAuthority, check_authority, within_ca_lifetime
 from .ca_output import add_ca_output
 from .key_spec import KeySpec
 from .lifetimes import HOURS_PER_DAY, check_days
@@ -54,18 +54,19 @@ class IntermediateCa(Construct):
         """
         name = addresses.check_ca_name(id)
         owner = f"CA {name!r}"
-        inherited = resolve_overrides(owner, subject, parent.subject)
+        parent_facts = check_authority(owner, "parent", parent)
+        inherited = resolve_overrides(owner, subject, parent_facts.subject)
         organisation = inherited.organization or "Internal"
         full_subject = inherited.or_common_name(f"{organisation} Intermediate CA"[:64])
-        key = parent.key_spec if key is None else key
+        key = parent_facts.key_spec if key is None else key
         if not isinstance(key, KeySpec):
             raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
         key.validate(owner)
         days = check_days(owner, "validity_days", validity_days)
-        parent_days = parent.max_leaf_validity_days
+        parent_days = parent_facts.max_leaf_validity_days
         if parent_days is not None and days > parent_days:
             raise ValueError(
-                f"{owner}: validity_days value {days} outlives {parent.name}, which is valid "
+                f"{owner}: validity_days value {days} outlives {parent_facts.name}, which is valid "
                 f"for {parent_days} days; expected at most {parent_days}"
             )
         if not isinstance(prevent_destroy, bool):
@@ -75,11 +76,6 @@ class IntermediateCa(Construct):
         addresses.claim(scope, name, owner)
         super().__init__(scope, id)
 
-        self._name = name
-        self._subject = full_subject
-        self._key_spec = key
-        self._validity_days = days
-        self._parent = parent
         lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
 
         self.key = PrivateKey(
@@ -103,8 +99,8 @@ class IntermediateCa(Construct):
             self,
             "cert",
             cert_request_pem=self.csr.cert_request_pem,
-            ca_cert_pem=parent.cert_pem,
-            ca_private_key_pem=parent.private_key_pem,
+            ca_cert_pem=parent_facts.cert_pem,
+            ca_private_key_pem=parent_facts.private_key_pem,
             validity_period_hours=hours,
             is_ca_certificate=True,
             set_subject_key_id=True,
@@ -112,26 +108,29 @@ class IntermediateCa(Construct):
             lifecycle=TerraformResourceLifecycle(
                 prevent_destroy=prevent_destroy,
                 precondition=[
-                    Precondition(
-                        # timecmp is -1, 0 or 1: "not after the parent's NotAfter" is "!= 1".
-                        condition=Op.neq(
-                            Fn.timecmp(
-                                Fn.timeadd(Fn.plantimestamp(), f"{hours}h"),
-                                parent.validity_end_time,
-                            ),
-                            1,
-                        ),
-                        error_message=(
-                            f"{owner}: an intermediate issued now for {days} days would outlive "
-                            f"{parent.name}. Shorten validity_days or rotate {parent.name} first."
-                        ),
+                    within_ca_lifetime(
+                        hours,
+                        parent_facts,
+                        f"{owner}: an intermediate issued now for {days} days would outlive "
+                        f"{parent_facts.name}. Shorten validity_days or rotate "
+                        f"{parent_facts.name} first.",
                     )
                 ],
             ),
         )
         self.cert.override_logical_id(name)
-        # Each token read is a round trip to the jsii kernel, and every service reads these.
-        self._tokens = (self.key.private_key_pem, self.cert.cert_pem, self.cert.validity_end_time)
+        cert_pem = self.cert.cert_pem
+        self.facts = CaFacts(
+            name=owner,
+            subject=full_subject,
+            key_spec=key,
+            private_key_pem=self.key.private_key_pem,
+            cert_pem=cert_pem,
+            chain_pems=(cert_pem, *parent_facts.chain_pems),
+            root_cert_pem=parent_facts.root_cert_pem,
+            validity_end_time=self.cert.validity_end_time,
+            max_leaf_validity_days=days,
+        )
 
         add_ca_output(
             self,
@@ -147,39 +146,3 @@ class IntermediateCa(Construct):
             subject=full_subject,
             key_spec=key,
         )
-
-    @property
-    def name(self) -> str:
-        return f"CA {self._name!r}"
-
-    @property
-    def subject(self) -> DistinguishedName:
-        return self._subject
-
-    @property
-    def key_spec(self) -> KeySpec:
-        return self._key_spec
-
-    @property
-    def private_key_pem(self) -> str:
-        return self._tokens[0]
-
-    @property
-    def cert_pem(self) -> str:
-        return self._tokens[1]
-
-    @property
-    def chain_pems(self) -> list[str]:
-        return [self._tokens[1], *self._parent.chain_pems]
-
-    @property
-    def root_cert_pem(self) -> str:
-        return self._parent.root_cert_pem
-
-    @property
-    def validity_end_time(self) -> str:
-        return self._tokens[2]
-
-    @property
-    def max_leaf_validity_days(self) -> int | None:
-        return self._validity_days

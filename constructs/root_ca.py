@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
 from . import addresses
+from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import RSA_4096, KeySpec
 from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
@@ -60,10 +61,6 @@ class RootCa(Construct):
         super().__init__(scope, id)
         addresses.claim(self, name, owner)
 
-        self._name = name
-        self._subject = subject
-        self._key_spec = key
-        self._validity_days = days
         lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
 
         self.key = PrivateKey(
@@ -87,8 +84,20 @@ class RootCa(Construct):
             lifecycle=lifecycle,
         )
         self.cert.override_logical_id(name)
-        # Each token read is a round trip to the jsii kernel, and every service reads these.
-        self._tokens = (self.key.private_key_pem, self.cert.cert_pem, self.cert.validity_end_time)
+        cert_pem = self.cert.cert_pem
+        # Built once: each token read is a round trip to the jsii kernel, and every service
+        # signed by this CA needs these.
+        self.facts = CaFacts(
+            name=owner,
+            subject=subject,
+            key_spec=key,
+            private_key_pem=self.key.private_key_pem,
+            cert_pem=cert_pem,
+            chain_pems=(),
+            root_cert_pem=cert_pem,
+            validity_end_time=self.cert.validity_end_time,
+            max_leaf_validity_days=days,
+        )
 
         add_ca_output(
             self,
@@ -101,42 +110,6 @@ class RootCa(Construct):
             subject=subject,
             key_spec=key,
         )
-
-    @property
-    def name(self) -> str:
-        return f"CA {self._name!r}"
-
-    @property
-    def subject(self) -> DistinguishedName:
-        return self._subject
-
-    @property
-    def key_spec(self) -> KeySpec:
-        return self._key_spec
-
-    @property
-    def private_key_pem(self) -> str:
-        return self._tokens[0]
-
-    @property
-    def cert_pem(self) -> str:
-        return self._tokens[1]
-
-    @property
-    def chain_pems(self) -> list[str]:
-        return []
-
-    @property
-    def root_cert_pem(self) -> str:
-        return self._tokens[1]
-
-    @property
-    def validity_end_time(self) -> str:
-        return self._tokens[2]
-
-    @property
-    def max_leaf_validity_days(self) -> int | None:
-        return self._validity_days
 
 
 def _with_default_common_name(subject: DistinguishedName) -> DistinguishedName:

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 
 from cdktf import (
     Fn,
-    Op,
-    Precondition,
     TerraformOutput,
     TerraformProviderGeneratorMetadata,
     TerraformResource,
@@ -19,7 +17,7 @@ from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from constructs import Construct
 
 from . import addresses
-from .authority import CertificateAuthority
+from .authority import CaFacts, CertificateAuthority, check_authority, within_ca_lifetime
 from .key_spec import KeySpec
 from .lifetimes import (
     HOURS_PER_DAY,
@@ -103,19 +101,20 @@ class ServiceCert(Construct):
                 f"{owner}: dns_names, ip_addresses and uris are all empty; expected at least "
                 "one subject alternative name (clients check the name against these)"
             )
-        key = ca.key_spec if key is None else key
+        facts = check_authority(owner, "ca", ca)
+        key = facts.key_spec if key is None else key
         if not isinstance(key, KeySpec):
             raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
         key.validate(owner)
-        full_subject = resolve_overrides(owner, subject, ca.subject).or_common_name(
+        full_subject = resolve_overrides(owner, subject, facts.subject).or_common_name(
             first_or_none(dns)
         )
         days = check_days(owner, "validity_days", validity_days)
         renew_days = check_renewal(owner, days, renew_before_days)
-        ca_days = ca.max_leaf_validity_days
+        ca_days = facts.max_leaf_validity_days
         if ca_days is not None and days > ca_days:
             raise ValueError(
-                f"{owner}: validity_days value {days} outlives {ca.name}, which is valid for "
+                f"{owner}: validity_days value {days} outlives {facts.name}, which is valid for "
                 f"{ca_days} days; expected at most {ca_days}"
             )
         uses = self._allowed_uses(owner, key, extra_uses)
@@ -162,31 +161,24 @@ class ServiceCert(Construct):
             self,
             "cert",
             cert_request_pem=self.csr.cert_request_pem,
-            ca_cert_pem=ca.cert_pem,
-            ca_private_key_pem=ca.private_key_pem,
+            ca_cert_pem=facts.cert_pem,
+            ca_private_key_pem=facts.private_key_pem,
             validity_period_hours=hours,
             early_renewal_hours=renew_days * HOURS_PER_DAY,
             allowed_uses=uses,
             lifecycle=TerraformResourceLifecycle(
                 precondition=[
-                    Precondition(
-                        # timecmp is -1, 0 or 1: "not after the CA's NotAfter" is "!= 1".
-                        condition=Op.neq(
-                            Fn.timecmp(
-                                Fn.timeadd(Fn.plantimestamp(), f"{hours}h"), ca.validity_end_time
-                            ),
-                            1,
-                        ),
-                        error_message=(
-                            f"{owner}: a certificate issued now for {days} days would outlive "
-                            f"{ca.name}. Shorten validity_days or rotate the CA first."
-                        ),
+                    within_ca_lifetime(
+                        hours,
+                        facts,
+                        f"{owner}: a certificate issued now for {days} days would outlive "
+                        f"{facts.name}. Shorten validity_days or rotate the CA first.",
                     )
                 ]
             ),
         )
         self.cert.override_logical_id(name)
-        self._outputs(name, ca)
+        self._outputs(name, facts)
 
     @staticmethod
     def _check_scope_free(scope: Construct, name: str, owner: str) -> None:
@@ -214,8 +206,8 @@ class ServiceCert(Construct):
             uses.add(use)
         return sorted(uses)
 
-    def _outputs(self, name: str, ca: CertificateAuthority) -> None:
-        chain = ca.chain_pems
+    def _outputs(self, name: str, ca: CaFacts) -> None:
+        chain = list(ca.chain_pems)
         info = TerraformOutput(
             self,
             "output",

@@ -160,12 +160,12 @@ def test_validity_end_time_is_the_certificate_not_after(adopted: Any) -> None:
     assert doc["locals"]["ca_not_after"] == not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
     precondition = doc["resource"]["tls_locally_signed_cert"]["web"]["lifecycle"]["precondition"]
     assert "local.ca_not_after" in precondition[0]["condition"]
-    assert ca.max_leaf_validity_days in (998, 999)
+    assert ca.facts.max_leaf_validity_days in (998, 999)
 
 
 def test_key_spec_follows_an_rsa_certificate(tmp_path: Path) -> None:
     path = write_cert(tmp_path, key=rsa.generate_private_key(65537, 2048))
-    assert ExistingCa(new_stack(), "ca", cert_file=path).key_spec.describe() == "RSA 2048"
+    assert ExistingCa(new_stack(), "ca", cert_file=path).facts.key_spec.describe() == "RSA 2048"
 
 
 def test_synth_holds_no_private_key(tmp_path: Path) -> None:
