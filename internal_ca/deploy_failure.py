@@ -32,24 +32,36 @@ def terraform_errors(project: Project, stack: str, env: dict[str, str]) -> list[
 
 
 def error_blocks(output: str) -> list[str]:
-    """Terraform's boxed diagnostics that start with "Error:", frame characters removed."""
+    """Terraform's diagnostics that start with "Error:", with or without their box frames.
+
+    Everything before the first "Error:" (the plan itself) is ignored; a block ends at its
+    closing frame, at the next "Warning:" or "Error:", or at the end of the output.
+    """
     blocks: list[str] = []
     current: list[str] | None = None
+
+    def close() -> None:
+        if current:
+            blocks.append("\n".join(current).strip())
+
     for raw in _ANSI.sub("", output).splitlines():
         line = raw.strip()
         if line.startswith("╷"):
-            current = []
             continue
         if line.startswith("╵"):
-            if current and current[0].startswith("Error:"):
-                blocks.append("\n".join(current).strip())
+            close()
             current = None
             continue
+        text = line.lstrip(_FRAME).strip()
+        if text.startswith(("Error:", "Warning:")):
+            close()
+            current = [text] if text.startswith("Error:") else None
+            continue
         if current is not None:
-            text = line.lstrip(_FRAME)
             if "PRIVATE KEY" in text or _looks_like_key_body(text):
                 text = "[withheld]"
-            current.append(text.removeprefix(" "))
+            current.append(text)
+    close()
     return blocks
 
 

@@ -48,3 +48,24 @@ def test_key_lines_are_withheld() -> None:
 
 def test_no_error_no_blocks() -> None:
     assert error_blocks("No changes. Your infrastructure matches the configuration.") == []
+
+
+def test_plain_no_color_output_is_understood_too() -> None:
+    plain = "\n".join(
+        [
+            "  ~ cert_pem = <<-EOT",
+            f"        {KEY_BODY}",
+            "Plan: 2 to add, 0 to change, 2 to destroy.",
+            "",
+            "Error: Instance cannot be destroyed",
+            "",
+            "  on cdk.tf.json line 163, in resource.tls_self_signed_cert:",
+            "Resource tls_self_signed_cert.ca has lifecycle.prevent_destroy set, but the",
+            "plan calls for this resource to be destroyed.",
+        ]
+    )
+    (block,) = error_blocks(plain)
+    assert block.startswith("Error: Instance cannot be destroyed")
+    assert "tls_self_signed_cert.ca has lifecycle.prevent_destroy set" in block
+    assert KEY_BODY not in block
+    assert "Plan:" not in block
