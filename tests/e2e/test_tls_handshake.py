@@ -7,7 +7,6 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from cert_checks import secret_dir, write_private
@@ -101,7 +100,3 @@ def test_a_client_trusting_another_ca_is_rejected(issued: dict[str, str]) -> Non
     ):
         _client(issued["other_ca"], port, HOST)
 
-
-def test_key_files_written_for_the_server_are_private(tmp_path: Path) -> None:
-    key = write_private(tmp_path / "k.pem", "not a key")
-    assert key.stat().st_mode & 0o777 == 0o600
