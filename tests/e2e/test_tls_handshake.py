@@ -99,4 +99,3 @@ def test_a_client_trusting_another_ca_is_rejected(issued: dict[str, str]) -> Non
         pytest.raises(ssl.SSLCertVerificationError, match="unable to get local issuer"),
     ):
         _client(issued["other_ca"], port, HOST)
-
