@@ -10,7 +10,6 @@ from __future__ import annotations
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
-from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from constructs import Construct
 
 from . import addresses
@@ -18,6 +17,7 @@ from .authority import CaFacts, CertificateAuthority, check_authority, within_ca
 from .ca_output import add_ca_output
 from .key_spec import KeySpec
 from .lifetimes import HOURS_PER_DAY, check_days
+from .private_key import private_key
 from .root_ca import CA_USES
 from .subject import DistinguishedName, resolve_overrides
 
@@ -78,15 +78,7 @@ class IntermediateCa(Construct):
 
         lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
 
-        self.key = PrivateKey(
-            self,
-            "key",
-            algorithm=key.algorithm,
-            rsa_bits=key.rsa_bits,
-            ecdsa_curve=key.ecdsa_curve,
-            lifecycle=lifecycle,
-        )
-        self.key.override_logical_id(name)
+        self.key = private_key(self, name, key, lifecycle)
         self.csr = CertRequest(
             self,
             "csr",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
@@ -14,6 +13,7 @@ from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import RSA_4096, KeySpec
 from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
+from .private_key import private_key
 from .subject import DistinguishedName
 
 CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
@@ -63,15 +63,7 @@ class RootCa(Construct):
 
         lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
 
-        self.key = PrivateKey(
-            self,
-            "key",
-            algorithm=key.algorithm,
-            rsa_bits=key.rsa_bits,
-            ecdsa_curve=key.ecdsa_curve,
-            lifecycle=lifecycle,
-        )
-        self.key.override_logical_id(name)
+        self.key = private_key(self, name, key, lifecycle)
         self.cert = SelfSignedCert(
             self,
             "cert",

@@ -13,7 +13,6 @@ from cdktf import (
 )
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
-from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from constructs import Construct
 
 from . import addresses
@@ -27,6 +26,7 @@ from .lifetimes import (
     check_renewal,
 )
 from .names import first_or_none, sorted_unique_names
+from .private_key import private_key
 from .subject import DistinguishedName, resolve_overrides
 
 SERVER_USES = ["digital_signature", "server_auth"]
@@ -133,19 +133,12 @@ class ServiceCert(Construct):
         # the key's replace_triggered_by, turns a version bump into a reviewable key rotation.
         self.key_version = _terraform_data(self, "key-version", {"version": version})
         self.key_version.override_logical_id(f"{name}_key_version")
-        self.key = PrivateKey(
-            self,
-            "key",
-            algorithm=key.algorithm,
-            rsa_bits=key.rsa_bits,
-            ecdsa_curve=key.ecdsa_curve,
-            # A bare address: cdktf renders a resource object as "${...}", which Terraform
-            # rejects in replace_triggered_by of JSON configuration.
-            lifecycle=TerraformResourceLifecycle(
-                replace_triggered_by=[f"terraform_data.{name}_key_version"]
-            ),
+        # A bare address: cdktf renders a resource object as "${...}", which Terraform rejects
+        # in replace_triggered_by of JSON configuration.
+        rotate_on_version = TerraformResourceLifecycle(
+            replace_triggered_by=[f"terraform_data.{name}_key_version"]
         )
-        self.key.override_logical_id(name)
+        self.key = private_key(self, name, key, rotate_on_version)
         self.csr = CertRequest(
             self,
             "csr",
