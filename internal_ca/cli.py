@@ -7,10 +7,19 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import demo, deploy, export, inventory, migrate_state, plan_command, unlock, verify
-from .errors import OperationError
+from internal_ca.commands import (
+    demo,
+    deploy,
+    export,
+    inventory,
+    migrate_state,
+    plan,
+    unlock,
+    verify,
+)
+from internal_ca.errors import OperationError
 
-_COMMANDS = (deploy, plan_command, migrate_state, unlock, inventory, export, verify, demo)
+_COMMANDS = (deploy, plan, migrate_state, unlock, inventory, export, verify, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status so tests can call it directly."""
     args = build_parser().parse_args(argv)
+    # Every command may write state copies, plans or keys: private from the first byte.
+    os.umask(0o077)
     try:
         status: int = args.handler(args)
     except OperationError as error:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cdktf import LocalBackend, PgBackend, TerraformStack
 
-from internal_ca.backend_config import LOCAL, backend_choice
+from .backend_config import LOCAL, backend_choice
 
 STATE_DIR = "state"
 

@@ -134,7 +134,7 @@ def test_removing_a_service_destroys_only_its_resources(
         "tls_cert_request.wiki": ["delete"],
         "tls_locally_signed_cert.wiki": ["delete"],
     }
-    project.deploy()
+    project.deploy("--allow-destroy")
     assert project.serials() == {"passwords": before["passwords"]}
 
 

@@ -104,8 +104,9 @@ class TempProject:
             )
         return done
 
-    def deploy(self, **env: str) -> subprocess.CompletedProcess[str]:
-        return self.cli("deploy", "--auto-approve", env=env)
+    def deploy(self, *flags: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`internal-ca deploy --auto-approve`, with guard flags such as --allow-destroy."""
+        return self.cli("deploy", "--auto-approve", *flags, env=env)
 
     def synth(self) -> None:
         """`cdktf synth` and `terraform init`, without applying: to inspect a plan first."""

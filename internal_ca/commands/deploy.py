@@ -1,0 +1,155 @@
+"""`internal-ca deploy`: plan once, show the certificate summary, guard, approve, apply that plan.
+
+What is applied is exactly what was summarized and guarded: the saved plan file from the same
+run, never a fresh plan. Terraform refuses a saved plan whose state has moved on ("stale"),
+so a colleague's deploy in between cannot be overwritten either. `cdktf deploy` still works
+on the same project (the users' card); this wrapper adds the summary, the guard, private
+state folders and speed, since it runs the app and Terraform directly without the Node CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from typing import TextIO
+
+from internal_ca.certs.facts import facts, iso, load_cert
+from internal_ca.certs.outputs import read_stack
+from internal_ca.commands.review import GUARD_TRIPPED, add_guard_arguments, guard_options, review
+from internal_ca.errors import OperationError
+from internal_ca.plan.guard import GuardOptions
+from internal_ca.plan.model import Action
+from internal_ca.plan.run import PlannedStack, planned
+from internal_ca.state.local import ensure_state_dir, refuse_tracked_state
+from internal_ca.terraform.toolchain import stream
+from internal_ca.terraform.workspace import Workspace, open_workspace
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "deploy",
+        help="issue and renew certificates: plan, summary, guard, approval, apply that plan",
+        description=(
+            "Synthesize the app, install hashicorp/tls from the source CA_TLS_PROVIDER names "
+            "(registry by default; mirror with CA_TLS_PROVIDER_MIRROR=DIR; standin for offline "
+            "trials), plan once, print the same certificate summary as `internal-ca plan`, "
+            "run the same guard (exit 3 when it trips), ask for approval unless "
+            "--auto-approve, then apply exactly that plan and report what was issued."
+        ),
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        default=os.environ.get("AUTO_APPROVE") == "1",
+        help="apply without asking (default: ask in a terminal; AUTO_APPROVE=1 also sets this)",
+    )
+    parser.add_argument(
+        "--stack", default=None, help="deploy only this stack (default: every stack)"
+    )
+    add_guard_arguments(parser)
+    parser.set_defaults(handler=deploy_command)
+
+
+def deploy_command(args: argparse.Namespace) -> int:
+    if not args.auto_approve and not sys.stdin.isatty():
+        raise OperationError(
+            "no terminal to ask for approval; review `make plan` and run with AUTO_APPROVE=1"
+        )
+    workspace = open_workspace(args.stack)
+    return deploy(workspace, guard_options(args), auto_approve=args.auto_approve)
+
+
+def deploy(
+    workspace: Workspace, options: GuardOptions, *, auto_approve: bool, out: TextIO = sys.stdout
+) -> int:
+    """The one deploy path, for `deploy` and `demo` alike; returns the exit status."""
+    refuse_tracked_state(workspace.project)
+    ensure_state_dir(workspace.project)
+    with ExitStack() as plans:
+        stacks = [plans.enter_context(planned(workspace, name)) for name in workspace.stacks]
+        summaries = [item.summary for item in stacks]
+        report, reasons = review(summaries, options)
+        out.write(report)
+        if reasons:
+            print("internal-ca: guard: " + "; ".join(reasons), file=sys.stderr)
+            return GUARD_TRIPPED
+        if all(summary.nothing_to_do for summary in summaries):
+            out.write("Nothing to deploy.\n")
+            return 0
+        _refuse_unappliable(stacks)
+        if not auto_approve and not _approved():
+            raise OperationError("not approved; nothing was applied")
+        for item in stacks:
+            if not item.summary.nothing_to_do:
+                _apply(workspace, item, out)
+    _report(workspace, stacks, out)
+    return 0
+
+
+def _refuse_unappliable(stacks: Sequence[PlannedStack]) -> None:
+    for item in stacks:
+        if item.plan_file is None:
+            raise OperationError(
+                f"stack {item.stack!r}: prevent_destroy refuses this plan, so there is nothing "
+                "to apply; for a deliberate CA rotation set prevent_ca_destroy=False (or the "
+                "CA's prevent_destroy=False) in the app as well (README, 'Replacing the CA')"
+            )
+
+
+def _approved() -> bool:
+    print("Apply exactly this plan? Only 'yes' is accepted: ", end="", flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip() == "yes"
+
+
+def _apply(workspace: Workspace, item: PlannedStack, out: TextIO) -> None:
+    assert item.plan_file is not None
+    code = stream(
+        ["terraform", "apply", "-input=false", "-no-color", item.plan_file],
+        cwd=workspace.stack_dir(item.stack),
+        env=workspace.env,
+        out=out,
+    )
+    ensure_state_dir(workspace.project)
+    if code != 0:
+        raise OperationError(
+            f"terraform apply failed for stack {item.stack!r} (exit {code}); see the output "
+            "above. Run `internal-ca plan` to see what is left to do"
+        )
+
+
+def _report(workspace: Workspace, stacks: Sequence[PlannedStack], out: TextIO) -> None:
+    """What the apply changed, with the serials and expiry now in state."""
+    for item in stacks:
+        if item.summary.nothing_to_do:
+            continue
+        outputs = read_stack(workspace, item.stack)
+        issued = {service.name: service for service in outputs.services} if outputs else {}
+        out.write(f"\nDeployed stack {item.stack}:\n")
+        for row in item.summary.services:
+            if row.action is Action.UNCHANGED:
+                continue
+            if row.action is Action.REMOVE:
+                out.write(
+                    f"  removed    {row.service}: serial {row.serial or '?'} stays valid until "
+                    f"{row.expiry or '?'} unless revoked\n"
+                )
+                continue
+            service = issued.get(row.service)
+            if service is None:
+                raise OperationError(
+                    f"stack {item.stack!r}: service {row.service!r} was planned but is not in "
+                    "state after the apply; run `internal-ca plan` to see what is left to do"
+                )
+            cert = facts(load_cert(service.cert_pem, f"service {row.service!r}"))
+            out.write(
+                f"  {row.action.value:<9}  {row.service}: serial {cert.serial_hex}, "
+                f"expires {iso(cert.not_after)}\n"
+            )
+    out.write("Done.\n")

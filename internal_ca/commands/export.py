@@ -1,0 +1,220 @@
+"""`internal-ca export DIR`: the recipe's files, written from state.
+
+The layout is the one the team already hands around: ca-crt.pem for the load-balancer
+admins, and <service>-crt.pem, <service>-private-key.pem and <service>-fullchain.pem for each
+service's host. Keys are secret, so they are written 0600 into a 0700 folder, atomically, and
+never into a git work tree by accident. The CA key stays in state unless asked for by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ca_constructs import naming
+from internal_ca.certs.facts import iso, load_cert, utc_now
+from internal_ca.certs.outputs import (
+    StackOutputs,
+    read_ca_private_key,
+    read_deployed,
+)
+from internal_ca.errors import OperationError
+from internal_ca.files.atomic import check_private_dir, private_dir, write_atomic
+from internal_ca.files.git_guard import refuse_keys_in_work_tree
+from internal_ca.terraform.workspace import Workspace, open_workspace
+
+CA_CERT = naming.CA_CERT_FILE
+CA_KEY = naming.CA_KEY_FILE
+MANIFEST = naming.MANIFEST_FILE
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file to write. `content` of a secret file is key material: never print it."""
+
+    name: str
+    content: str
+    secret: bool
+    purpose: str
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write ca-crt.pem and each service's cert, key and fullchain into DIR",
+        description=(
+            "Write the deployed certificates in the recipe's layout: ca-crt.pem, "
+            "<service>-crt.pem, <service>-private-key.pem (mode 0600; DIR is 0700), "
+            "<service>-fullchain.pem (certificate then intermediates) and a MANIFEST saying "
+            "which files are secret and where each goes. Files are replaced atomically; "
+            "each path written is printed, never the contents. With several stacks and no "
+            "--stack, each stack gets its own subfolder DIR/<stack>/."
+        ),
+        epilog=(
+            "Keys are refused inside a git work tree unless git ignores them or --force is "
+            "given. The CA private key is never written unless --include-ca-key."
+        ),
+    )
+    parser.add_argument("dir", metavar="DIR", type=Path, help="folder to write (created 0700)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write keys even inside a git work tree that does not ignore them",
+    )
+    parser.add_argument(
+        "--include-ca-key",
+        action="store_true",
+        help=f"also write the CA private key as {CA_KEY} (0600); read from state only now",
+    )
+    parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.set_defaults(handler=export_command)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    check_private_dir(args.dir)
+    workspace = open_workspace(args.stack)
+    deployed = read_deployed(workspace)
+    written = export_stacks(
+        workspace,
+        deployed,
+        args.dir,
+        force=args.force,
+        include_ca_key=args.include_ca_key,
+    )
+    if not args.quiet:
+        for path in written:
+            print(path)
+    return 0
+
+
+def export_stacks(
+    workspace: Workspace,
+    deployed: Sequence[StackOutputs],
+    folder: Path,
+    *,
+    force: bool,
+    include_ca_key: bool,
+) -> list[Path]:
+    """Plan every file first, check the destination, then write; returns the paths written."""
+    plans: list[tuple[Path, list[ExportFile]]] = []
+    for outputs in deployed:
+        target = folder / outputs.stack if len(deployed) > 1 else folder
+        ca_key = None
+        if include_ca_key:
+            ca_key = read_ca_private_key(workspace, outputs.stack, root_ca_name(outputs))
+        plans.append((target, plan_files(outputs, ca_key, utc_now())))
+    for target, files in plans:
+        refuse_keys_in_work_tree(target, [f.name for f in files if f.secret], force)
+    written: list[Path] = []
+    if len(plans) > 1:
+        private_dir(folder)
+    for target, files in plans:
+        private_dir(target)
+        for item in files:
+            path = target / item.name
+            write_atomic(path, item.content, secret=item.secret)
+            written.append(path)
+    return written
+
+
+def root_pem(outputs: StackOutputs) -> str:
+    """The one trust anchor of a stack: what every service's chain ends at."""
+    roots = {service.ca_cert_pem.strip() for service in outputs.services}
+    for ca in outputs.cas:
+        cert = load_cert(ca.cert_pem, f"CA {ca.name!r}")
+        if cert.issuer == cert.subject:
+            roots.add(ca.cert_pem.strip())
+    if len(roots) != 1:
+        raise OperationError(
+            f"stack {outputs.stack!r} has {len(roots)} root CA certificates in its outputs; "
+            "expected exactly one"
+        )
+    return roots.pop() + "\n"
+
+
+def root_ca_name(outputs: StackOutputs) -> str:
+    root = root_pem(outputs).strip()
+    for ca in outputs.cas:
+        if ca.cert_pem.strip() == root:
+            return ca.name
+    raise OperationError(
+        f"stack {outputs.stack!r} has no output for its root CA, so its key cannot be found"
+    )
+
+
+def plan_files(outputs: StackOutputs, ca_key: str | None, now: dt.datetime) -> list[ExportFile]:
+    files = [
+        ExportFile(
+            CA_CERT,
+            root_pem(outputs),
+            False,
+            "the CA certificate: send it to the load-balancer admins to install as trusted",
+        )
+    ]
+    for service in outputs.services:
+        name = service.name
+        names = naming.ServiceNames(name)
+        cert = _pem(service.cert_pem)
+        files += [
+            ExportFile(
+                names.cert_file,
+                cert,
+                False,
+                f"{name}'s certificate: copy it to the {name} host",
+            ),
+            ExportFile(
+                names.fullchain_file,
+                cert + (_pem(service.chain_pem) if service.chain_pem.strip() else ""),
+                False,
+                f"{name}'s certificate then its intermediates: for servers that want one file",
+            ),
+            ExportFile(
+                names.key_file,
+                _pem(outputs.private_key(name)),
+                True,
+                f"{name}'s private key: copy it only to the {name} host, then delete it here",
+            ),
+        ]
+    if ca_key is not None:
+        files.append(
+            ExportFile(
+                CA_KEY,
+                _pem(ca_key),
+                True,
+                "the CA private key: keep it in the password manager; anyone with it can issue "
+                "certificates every service trusts. Delete it here once stored",
+            )
+        )
+    files.append(ExportFile(MANIFEST, manifest(outputs.stack, files, now), False, ""))
+    return files
+
+
+def manifest(stack: str, files: Sequence[ExportFile], now: dt.datetime) -> str:
+    """A short note for whoever opens the folder: what is secret and where each file goes."""
+    width = max(len(item.name) for item in files)
+    public = [item for item in files if not item.secret]
+    secret = [item for item in files if item.secret]
+    lines = [
+        f"Exported by `internal-ca export` from stack {stack!r} at {iso(now)}.",
+        "",
+        "Not secret:",
+        *(f"  {item.name.ljust(width)}  {item.purpose}" for item in public),
+        "",
+        "SECRET (mode 0600; never commit, e-mail or paste these):",
+        *(f"  {item.name.ljust(width)}  {item.purpose}" for item in secret),
+    ]
+    if not any(item.name == CA_KEY for item in files):
+        lines += [
+            "",
+            f"The CA private key is not exported: it stays in Terraform state. Export it only "
+            f"when you must (`internal-ca export --include-ca-key`), as {CA_KEY}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _pem(text: str) -> str:
+    return text.strip() + "\n"

@@ -1,0 +1,69 @@
+"""`internal-ca plan`: a certificate-level summary of what deploy would change, and a guard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from internal_ca.commands.review import GUARD_TRIPPED, add_guard_arguments, guard_options, review
+from internal_ca.plan.model import Summary, summarize_plan
+from internal_ca.plan.render import FORMATS
+from internal_ca.plan.run import plan_stack, read_plan_file
+from internal_ca.terraform.workspace import open_workspace
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="summarize what deploy would change, certificate by certificate, and guard it",
+        description=(
+            "Synthesize, plan every stack and print one row per service: issue, re-issue, "
+            "renew, re-key, remove or unchanged, with the reason, the names after the change "
+            "and the current expiry and serial. CA changes come first. Exits 3 with a "
+            "one-line reason when the guard trips: the CA key or certificate would be "
+            "replaced or destroyed, a service certificate removed, or more than --max-reissue "
+            "certificates re-issued. `internal-ca deploy` runs the same guard. The plan file "
+            "is kept in a private folder and deleted; no key or plan content is printed."
+        ),
+    )
+    parser.add_argument(
+        "--format", choices=sorted(FORMATS), default="text", help="text (default) or markdown"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="write the report to this file instead of standard output"
+    )
+    add_guard_arguments(parser)
+    parser.add_argument("--stack", default=None, help="plan only this stack (default: every one)")
+    parser.add_argument(
+        "--plan-json",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "summarize this `terraform show -json PLANFILE` output instead of planning "
+            "(it holds keys: keep it private and delete it)"
+        ),
+    )
+    parser.set_defaults(handler=plan_command)
+
+
+def _plan_stacks(stack: str | None) -> list[Summary]:
+    workspace = open_workspace(stack)
+    return [plan_stack(workspace, name) for name in workspace.stacks]
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    if args.plan_json is not None:
+        summaries = [summarize_plan(args.stack or "plan", read_plan_file(args.plan_json))]
+    else:
+        summaries = _plan_stacks(args.stack)
+    report, reasons = review(summaries, guard_options(args), args.format)
+    if args.output is not None:
+        args.output.write_text(report)
+        print(f"internal-ca: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(report)
+    if reasons:
+        print("internal-ca: guard: " + "; ".join(reasons), file=sys.stderr)
+        return GUARD_TRIPPED
+    return 0

@@ -1,0 +1,69 @@
+"""What `plan` and `deploy` share: the guard's flags, and the reviewed report they print.
+
+A deploy is refused by exactly what refuses a pull request, so both commands take the same
+flags with the same defaults from here and print the same certificate-level summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from internal_ca.errors import OperationError
+from internal_ca.plan.guard import DEFAULT_MAX_REISSUE, GuardOptions, check
+from internal_ca.plan.model import Summary
+from internal_ca.plan.render import FORMATS
+
+GUARD_TRIPPED = 3
+"""Exit status when the plan is fine to read but the guard refuses it (1 is an error)."""
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; expected 0 or more")
+    return value
+
+
+def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-ca-replacement",
+        action="store_true",
+        help="let the plan replace or destroy the CA key or certificate (re-issues everything)",
+    )
+    parser.add_argument(
+        "--allow-destroy", action="store_true", help="let the plan remove service certificates"
+    )
+    parser.add_argument(
+        "--max-reissue",
+        type=_count,
+        default=DEFAULT_MAX_REISSUE,
+        metavar="N",
+        help=(
+            f"most certificates one plan may re-issue or re-key (default {DEFAULT_MAX_REISSUE}; "
+            "renewals do not count)"
+        ),
+    )
+
+
+def guard_options(args: argparse.Namespace) -> GuardOptions:
+    return GuardOptions(
+        allow_ca_replacement=args.allow_ca_replacement,
+        allow_destroy=args.allow_destroy,
+        max_reissue=args.max_reissue,
+    )
+
+
+def review(
+    summaries: Sequence[Summary], options: GuardOptions, fmt: str = "text"
+) -> tuple[str, list[str]]:
+    """The report and the guard's reasons to refuse (empty when it passes)."""
+    reasons = check(summaries, options)
+    report = FORMATS[fmt](summaries, reasons)
+    # A last check on top of the plan reader's allow-list: no PEM block ever leaves here.
+    if "-----BEGIN" in report or "PRIVATE KEY" in report:
+        raise OperationError("the report would contain a PEM block; nothing was printed")
+    return report, reasons

@@ -1,0 +1,1 @@
+"""Writing files that may hold keys: atomically, with private modes, never into git."""

@@ -1,0 +1,82 @@
+"""Whole-or-nothing file writes: a reader never sees half a key or half a certificate.
+
+Each file is written to a temp file in the same folder (so the rename cannot cross file
+systems), flushed to disk, then renamed over the target. Secret files are created with
+mode 0600 from the first byte; changing the mode after writing would leave a window in
+which the key is readable by others.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from internal_ca.errors import OperationError
+
+SECRET_MODE = 0o600
+PUBLIC_MODE = 0o644
+PRIVATE_DIR_MODE = 0o700
+
+
+def check_private_dir(path: Path) -> None:
+    """Refuse early (before any slow work) a destination that others can read."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise OperationError(f"{path} exists and is not a folder")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise OperationError(
+            f"folder {path} has mode {mode:04o}, so others could read the keys; "
+            f"run `chmod 700 {path}` or choose a new folder"
+        )
+
+
+def private_dir(path: Path) -> bool:
+    """Create `path` as 0700; returns True if it was created here.
+
+    An existing folder is kept as it is when only its owner can use it; a folder that others
+    can read is refused rather than changed, because it may be shared on purpose.
+    """
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
+    except FileExistsError:
+        check_private_dir(path)
+        return False
+    except OSError as error:
+        raise OperationError(f"cannot create folder {path}: {error.strerror}") from None
+    path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask; make it exact
+    return True
+
+
+def write_atomic(path: Path, content: str, *, secret: bool) -> None:
+    """Replace `path` with `content` in one step; secret files are 0600 from creation."""
+    mode = SECRET_MODE if secret else PUBLIC_MODE
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except OSError as error:
+        raise OperationError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise OperationError(f"cannot write {path}: {error.strerror}") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable, so a crash cannot bring back the old file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,110 @@
+"""The guard: small pure rules over a plan summary, each returning a one-line reason or None.
+
+CI runs `internal-ca plan`, so a pull request that would re-key the CA, drop a service's
+certificate or re-issue a large batch at once fails its check unless the matching flag says
+it is on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from internal_ca.plan.model import Action, Summary
+
+DEFAULT_MAX_REISSUE = 10
+REISSUING_ACTIONS = frozenset({Action.REISSUE, Action.REKEY})
+
+
+@dataclass(frozen=True)
+class GuardOptions:
+    """The explicit opt-outs; the defaults are the safe choice."""
+
+    allow_ca_replacement: bool = False
+    allow_destroy: bool = False
+    max_reissue: int = DEFAULT_MAX_REISSUE
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def ca_blocked_by_prevent_destroy(summary: Summary, options: GuardOptions) -> str | None:
+    """Terraform itself refused the plan: deploy would fail whatever the flags say."""
+    blocked = [address for ca in summary.cas for address in ca.blocked]
+    if not blocked:
+        return None
+    reissues = sum(ca.reissues for ca in summary.cas if ca.blocked)
+    count = f", re-issuing {_plural(reissues, 'certificate')}" if summary.complete else ""
+    return (
+        f"stack {summary.stack}: the plan would replace {', '.join(blocked)}{count}, and "
+        "prevent_destroy refuses it (deploy would fail); to rotate the CA on purpose set "
+        "prevent_ca_destroy=False and pass --allow-ca-replacement"
+    )
+
+
+def ca_replacement(summary: Summary, options: GuardOptions) -> str | None:
+    """Replacing or destroying the CA key or certificate breaks trust in every service."""
+    if options.allow_ca_replacement:
+        return None
+    replaced = [ca for ca in summary.cas if ca.replaced and not ca.blocked]
+    if not replaced:
+        return None
+    ca = replaced[0]
+    what = f"key: {ca.key_action}, certificate: {ca.cert_action}"
+    return (
+        f"stack {summary.stack}: the plan would replace CA {ca.name!r} ({what}), re-issuing "
+        f"{_plural(ca.reissues, 'certificate')}; pass --allow-ca-replacement if this is on "
+        "purpose"
+    )
+
+
+def service_destroy(summary: Summary, options: GuardOptions) -> str | None:
+    """A removed certificate is gone from state; its service keeps serving it until expiry."""
+    if options.allow_destroy:
+        return None
+    removed = [row.service for row in summary.services if row.action is Action.REMOVE]
+    if not removed:
+        return None
+    return (
+        f"stack {summary.stack}: the plan would remove {_plural(len(removed), 'certificate')} "
+        f"({', '.join(removed)}); pass --allow-destroy if this is on purpose"
+    )
+
+
+def too_many_reissues(summary: Summary, options: GuardOptions) -> str | None:
+    """A large batch of re-issues (renewals excepted) is more often a mistake than a plan."""
+    count = sum(1 for row in summary.services if row.action in REISSUING_ACTIONS)
+    if count <= options.max_reissue:
+        return None
+    return (
+        f"stack {summary.stack}: the plan would re-issue {_plural(count, 'certificate')} at "
+        f"once, more than --max-reissue {options.max_reissue}"
+    )
+
+
+def incomplete(summary: Summary, options: GuardOptions) -> str | None:
+    """A summary that could not see every change must not pass as safe."""
+    if summary.complete:
+        return None
+    return f"stack {summary.stack}: the plan could not be summarized in full ({summary.note})"
+
+
+RULES = (
+    ca_blocked_by_prevent_destroy,
+    ca_replacement,
+    service_destroy,
+    too_many_reissues,
+    incomplete,
+)
+
+
+def check(summaries: Sequence[Summary], options: GuardOptions) -> list[str]:
+    """Every tripped rule's reason, in rule order, stack by stack."""
+    found: list[str] = []
+    for summary in summaries:
+        for rule in RULES:
+            reason = rule(summary, options)
+            if reason is not None and reason not in found:
+                found.append(reason)
+    return found

@@ -1,0 +1,451 @@
+"""From allow-listed resource changes to one row per service and one per CA.
+
+The stacks use stable addresses (see ca_constructs.addresses): a service NAME is
+`tls_locally_signed_cert.NAME` with `tls_cert_request.NAME`, `tls_private_key.NAME` and
+`terraform_data.NAME_key_version`; a CA NAME is `tls_self_signed_cert.NAME` (or a locally signed
+cert with is_ca_certificate) with `tls_private_key.NAME`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from internal_ca.plan.fields import Change, read_changes
+
+CA_INPUTS = frozenset({"ca_cert_pem", "ca_private_key_pem"})
+_SUBJECT_LABELS = {
+    "country": "C",
+    "province": "ST",
+    "locality": "L",
+    "organization": "O",
+    "organizational_unit": "OU",
+    "common_name": "CN",
+    "street_address": "street",
+    "postal_code": "postalCode",
+    "serial_number": "serialNumber",
+    "email_address": "emailAddress",
+}
+_SAN_KINDS = (("dns_names", "DNS"), ("ip_addresses", "IP"), ("uris", "URI"))
+
+
+class Action(StrEnum):
+    """What happens to a service certificate, in the users' words."""
+
+    ISSUE = "issue"
+    REISSUE = "re-issue"
+    RENEW = "renew"
+    REKEY = "re-key"
+    REMOVE = "remove"
+    UNCHANGED = "unchanged"
+
+
+ACTION_ORDER = tuple(Action)
+
+
+class Why(StrEnum):
+    """Kinds of reasons; the text beside each says what exactly changed."""
+
+    NEW = "new"
+    REMOVED = "removed"
+    SANS = "sans"
+    SUBJECT = "subject"
+    VALIDITY = "validity"
+    USAGES = "usages"
+    RENEWAL = "renewal"
+    RENEWAL_SETTING = "renewal-setting"
+    KEY_ROTATION = "key-rotation"
+    KEY_CHANGED = "key-changed"
+    CA_CHANGE = "ca-change"
+    REQUESTED = "requested"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Reason:
+    why: Why
+    text: str
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One service certificate: the action, why, its names after the change, its current cert."""
+
+    service: str
+    action: Action
+    reasons: tuple[Reason, ...]
+    sans: tuple[str, ...] | None
+    subject: str | None
+    expiry: str | None = None
+    serial: str | None = None
+
+    def has(self, why: Why) -> bool:
+        return any(reason.why is why for reason in self.reasons)
+
+
+@dataclass(frozen=True)
+class CaRow:
+    """One CA: what happens to its key and certificate, and how many leaves that re-issues."""
+
+    name: str
+    key_action: str
+    cert_action: str
+    reasons: tuple[Reason, ...]
+    subject: str | None
+    expiry: str | None = None
+    serial: str | None = None
+    reissues: int = 0
+    blocked: tuple[str, ...] = ()
+
+    @property
+    def replaced(self) -> bool:
+        """Destroyed or replaced: every certificate it signed stops being trusted."""
+        return bool({self.key_action, self.cert_action} & {"replace", "remove"})
+
+    @property
+    def changed(self) -> bool:
+        return self.key_action != "unchanged" or self.cert_action != "unchanged"
+
+
+@dataclass(frozen=True)
+class OtherChange:
+    address: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A stack's plan, certificate by certificate."""
+
+    stack: str
+    cas: tuple[CaRow, ...]
+    services: tuple[ServiceRow, ...]
+    others: tuple[OtherChange, ...] = ()
+    complete: bool = True
+    note: str = ""
+
+    def counts(self) -> dict[Action, int]:
+        counts = dict.fromkeys(ACTION_ORDER, 0)
+        for row in self.services:
+            counts[row.action] += 1
+        return counts
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return (
+            self.complete
+            and not self.others
+            and not any(ca.changed for ca in self.cas)
+            and all(row.action is Action.UNCHANGED and not row.reasons for row in self.services)
+        )
+
+
+def serial_hex(decimal: str | None) -> str | None:
+    """A decimal serial (the cert resource's id) as `openssl x509 -serial` prints it."""
+    if decimal is None:
+        return None
+    digits = format(int(decimal), "X")
+    return digits if len(digits) % 2 == 0 else "0" + digits
+
+
+def subject_text(pairs: object) -> str | None:
+    if not isinstance(pairs, tuple):
+        return None
+    return ", ".join(f"{_SUBJECT_LABELS.get(name, name)}={value}" for name, value in pairs)
+
+
+def _period(hours: object) -> str:
+    if not isinstance(hours, int):
+        return "?"
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day" + ("" if days == 1 else "s")
+    return f"{hours} hours"
+
+
+def _names(values: object) -> str:
+    if not isinstance(values, tuple):
+        return "(unknown)"
+    return ", ".join(str(value) for value in values) if values else "(none)"
+
+
+def _sans(values: Mapping[str, object]) -> tuple[str, ...] | None:
+    found: list[str] = []
+    for key, label in _SAN_KINDS:
+        if key not in values:
+            return None
+        items = values[key]
+        if isinstance(items, tuple):
+            found.extend(f"{label}:{item}" for item in items)
+    return tuple(found)
+
+
+def _diff(before: object, after: object) -> str:
+    """`a, b -> a, c (added c; removed b)` for two lists of names."""
+    old = before if isinstance(before, tuple) else ()
+    new = after if isinstance(after, tuple) else ()
+    added = [item for item in new if item not in old]
+    removed = [item for item in old if item not in new]
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(str(item) for item in added))
+    if removed:
+        parts.append("removed " + ", ".join(str(item) for item in removed))
+    detail = f" ({'; '.join(parts)})" if parts else " (order changed)"
+    return f"{_names(before)} -> {_names(after)}{detail}"
+
+
+def _known_change(change: Change | None, key: str) -> tuple[object, object] | None:
+    """(before, after) when both are known and differ."""
+    if change is None or key not in change.before or key not in change.after:
+        return None
+    before, after = change.before[key], change.after[key]
+    return None if before == after else (before, after)
+
+
+def _key_text(values: Mapping[str, object]) -> str:
+    algorithm = values.get("algorithm")
+    if algorithm == "RSA":
+        return f"RSA {values.get('rsa_bits', '?')}"
+    if algorithm == "ECDSA":
+        return f"ECDSA {values.get('ecdsa_curve', '?')}"
+    return str(algorithm) if algorithm else "?"
+
+
+def _content_reasons(names: Change | None, cert: Change | None) -> list[Reason]:
+    """SANs, subject, validity and usages that differ between before and after."""
+    reasons: list[Reason] = []
+    for key, label in _SAN_KINDS:
+        diff = _known_change(names, key)
+        if diff:
+            reasons.append(Reason(Why.SANS, f"{label} SANs: {_diff(*diff)}"))
+    diff = _known_change(names, "subject")
+    if diff:
+        before, after = (subject_text(value) for value in diff)
+        reasons.append(Reason(Why.SUBJECT, f"subject: {before} -> {after}"))
+    diff = _known_change(cert, "validity_period_hours")
+    if diff:
+        before, after = (_period(value) for value in diff)
+        reasons.append(Reason(Why.VALIDITY, f"validity: {before} -> {after}"))
+    diff = _known_change(cert, "allowed_uses")
+    if diff:
+        reasons.append(Reason(Why.USAGES, f"usages: {_diff(*diff)}"))
+    return reasons
+
+
+def _key_reasons(key: Change | None, version: Change | None) -> list[Reason]:
+    if key is None or key.kind != "replace":
+        return []
+    versions = _known_change(version, "input")
+    if versions:
+        return [
+            Reason(
+                Why.KEY_ROTATION,
+                f"key rotation requested (key_version {versions[0]} -> {versions[1]})",
+            )
+        ]
+    if key.action_reason == "replace_by_triggers":
+        return [Reason(Why.KEY_ROTATION, "key rotation requested")]
+    if (
+        _known_change(key, "algorithm")
+        or _known_change(key, "ecdsa_curve")
+        or _known_change(key, "rsa_bits")
+    ):
+        return [Reason(Why.KEY_CHANGED, f"key: {_key_text(key.before)} -> {_key_text(key.after)}")]
+    if key.action_reason == "replace_because_tainted":
+        return [Reason(Why.KEY_CHANGED, "key marked tainted")]
+    if key.action_reason == "replace_by_request":
+        return [Reason(Why.REQUESTED, "key replacement requested (-replace)")]
+    return [Reason(Why.KEY_CHANGED, "new key")]
+
+
+def _replace_reasons(
+    cert: Change, names: Change | None, key_reasons: list[Reason], ca_replaced: bool
+) -> tuple[Action, list[Reason]]:
+    reasons = list(key_reasons)
+    reasons += _content_reasons(names, cert)
+    paths = cert.replace_paths
+    if paths & CA_INPUTS or (ca_replaced and not paths):
+        reasons.append(Reason(Why.CA_CHANGE, "caused by a CA change"))
+    if paths == {"ready_for_renewal"}:
+        expiry = cert.before.get("validity_end_time")
+        suffix = f" (expires {expiry})" if expiry else ""
+        return Action.RENEW, [Reason(Why.RENEWAL, "renewal window reached" + suffix)]
+    if cert.action_reason == "replace_because_tainted":
+        reasons.append(Reason(Why.OTHER, "marked tainted"))
+    if cert.action_reason == "replace_by_request":
+        reasons.append(Reason(Why.REQUESTED, "replacement requested (-replace)"))
+    if not reasons:
+        changed = ", ".join(sorted(paths)) or "unknown"
+        reasons.append(Reason(Why.OTHER, f"Terraform replaces it (changed: {changed})"))
+    action = Action.REKEY if key_reasons else Action.REISSUE
+    return action, reasons
+
+
+def _service_row(
+    name: str, found: Mapping[tuple[str, str], Change], ca_replaced: bool
+) -> ServiceRow:
+    cert = found[("tls_locally_signed_cert", name)]
+    names = found.get(("tls_cert_request", name))
+    key = found.get(("tls_private_key", name))
+    version = found.get(("terraform_data", f"{name}_key_version"))
+    kind = cert.kind
+    current = names.after if names is not None and kind != "delete" else None
+    if current is None and names is not None:
+        current = names.before
+    sans = _sans(current) if current is not None else None
+    subject = subject_text(current.get("subject")) if current is not None else None
+    existing = cert.before if kind != "create" else {}
+    reasons: list[Reason]
+    if kind == "create":
+        action, reasons = Action.ISSUE, [Reason(Why.NEW, "new service")]
+    elif kind == "delete":
+        action, reasons = Action.REMOVE, [Reason(Why.REMOVED, "no longer in the configuration")]
+    elif kind == "replace":
+        action, reasons = _replace_reasons(cert, names, _key_reasons(key, version), ca_replaced)
+    elif kind == "update":
+        action, reasons = Action.UNCHANGED, []
+        diff = _known_change(cert, "early_renewal_hours")
+        if diff:
+            before, after = (_period(value) for value in diff)
+            reasons.append(
+                Reason(
+                    Why.RENEWAL_SETTING,
+                    f"renew before expiry: {before} -> {after} (certificate kept)",
+                )
+            )
+        else:
+            reasons.append(Reason(Why.OTHER, "updated in place (certificate kept)"))
+    else:
+        action, reasons = Action.UNCHANGED, []
+    serial = existing.get("id")
+    expiry = existing.get("validity_end_time")
+    return ServiceRow(
+        service=name,
+        action=action,
+        reasons=tuple(reasons),
+        sans=sans,
+        subject=subject,
+        expiry=expiry if isinstance(expiry, str) else None,
+        serial=serial_hex(serial) if isinstance(serial, str) else None,
+    )
+
+
+def _ca_action(change: Change | None) -> str:
+    if change is None:
+        return "unchanged"
+    return {
+        "create": "create",
+        "delete": "remove",
+        "replace": "replace",
+        "update": "update",
+    }.get(change.kind, "unchanged")
+
+
+def _ca_row(
+    name: str, cert: Change, found: Mapping[tuple[str, str], Change], blocked: Sequence[str]
+) -> CaRow:
+    key = found.get(("tls_private_key", name))
+    reasons: list[Reason] = []
+    if key is not None and key.kind in ("replace", "delete"):
+        diff = _known_change(key, "algorithm") or _known_change(key, "ecdsa_curve")
+        diff = diff or _known_change(key, "rsa_bits")
+        text = f"key: {_key_text(key.before)} -> {_key_text(key.after)}" if diff else "new CA key"
+        if key.kind == "delete":
+            text = "CA key removed from the configuration"
+        reasons.append(Reason(Why.KEY_CHANGED, text))
+    if cert.kind == "replace":
+        names = cert if cert.type == "tls_self_signed_cert" else None
+        reasons += _content_reasons(names, cert)
+        if cert.replace_paths == {"ready_for_renewal"}:
+            reasons.append(Reason(Why.RENEWAL, "renewal window reached"))
+        elif cert.replace_paths & CA_INPUTS:
+            reasons.append(Reason(Why.CA_CHANGE, "caused by a change to its issuing CA"))
+    values = cert.after if cert.kind not in ("delete",) and cert.after else cert.before
+    existing = cert.before if cert.kind != "create" else {}
+    serial = existing.get("id")
+    expiry = existing.get("validity_end_time")
+    addresses = (cert.address, key.address if key else f"tls_private_key.{name}")
+    return CaRow(
+        name=name,
+        key_action=_ca_action(key),
+        cert_action=_ca_action(cert),
+        reasons=tuple(reasons),
+        subject=subject_text(values.get("subject")),
+        expiry=expiry if isinstance(expiry, str) else None,
+        serial=serial_hex(serial) if isinstance(serial, str) else None,
+        blocked=tuple(address for address in blocked if address in addresses),
+    )
+
+
+def _is_ca(change: Change) -> bool:
+    if change.type == "tls_self_signed_cert":
+        return True
+    return change.type == "tls_locally_signed_cert" and (
+        change.before.get("is_ca_certificate") is True
+        or change.after.get("is_ca_certificate") is True
+    )
+
+
+def summarize(stack: str, changes: Iterable[Change], blocked: Sequence[str] = ()) -> Summary:
+    """Group resource changes into CA rows and service rows.
+
+    `blocked` lists the addresses whose prevent_destroy refused the real plan; the changes then
+    come from a review-only plan with prevent_destroy lifted (see plan_run).
+    """
+    found = {(change.type, change.name): change for change in changes}
+    ca_certs = [change for change in found.values() if _is_ca(change)]
+    ca_names = {change.name for change in ca_certs}
+    ca_rows = [_ca_row(change.name, change, found, blocked) for change in ca_certs]
+    ca_replaced = any(row.replaced for row in ca_rows)
+    service_names = sorted(
+        name
+        for (type_name, name) in found
+        if type_name == "tls_locally_signed_cert" and name not in ca_names
+    )
+    rows = tuple(_service_row(name, found, ca_replaced) for name in service_names)
+    reissues = sum(1 for row in rows if row.has(Why.CA_CHANGE))
+    cas = tuple(
+        dataclasses.replace(row, reissues=reissues) if row.replaced else row
+        for row in sorted(ca_rows, key=lambda row: row.name)
+    )
+    known = {("tls_locally_signed_cert", name) for name in service_names} | {
+        (kind, name) for name in service_names for kind in ("tls_cert_request", "tls_private_key")
+    }
+    known |= {("terraform_data", f"{name}_key_version") for name in service_names}
+    known |= {(change.type, change.name) for change in ca_certs}
+    known |= {("tls_private_key", name) for name in ca_names}
+    others = tuple(
+        OtherChange(change.address, change.kind)
+        for change in sorted(found.values(), key=lambda change: change.address)
+        if (change.type, change.name) not in known and change.kind not in ("no-op", "read")
+    )
+    return Summary(stack=stack, cas=cas, services=rows, others=others)
+
+
+def summarize_plan(stack: str, document: object, blocked: Sequence[str] = ()) -> Summary:
+    """The summary of one `terraform show -json` document (parsed JSON)."""
+    return summarize(stack, read_changes(document), blocked)
+
+
+def blocked_summary(stack: str, addresses: Sequence[str], note: str) -> Summary:
+    """What can be said when only the refusal is known (no review plan could be made)."""
+    by_name: dict[str, list[str]] = {}
+    for address in addresses:
+        by_name.setdefault(address.rsplit(".", 1)[-1], []).append(address)
+    cas = tuple(
+        CaRow(
+            name=name,
+            key_action="replace" if f"tls_private_key.{name}" in found else "unchanged",
+            cert_action="replace"
+            if any(not a.startswith("tls_private_key.") for a in found)
+            else "unchanged",
+            reasons=(Reason(Why.OTHER, "prevent_destroy refused a plan that replaces it"),),
+            subject=None,
+            blocked=tuple(found),
+        )
+        for name, found in sorted(by_name.items())
+    )
+    return Summary(stack=stack, cas=cas, services=(), complete=False, note=note)

@@ -1,0 +1,67 @@
+"""Local state files: the CA's database, so they are checked before anything runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from internal_ca.errors import OperationError
+from internal_ca.terraform.project import Project
+
+
+def ensure_state_dir(project: Project) -> None:
+    """state/ is 0700; Terraform runs under umask 077, so the state inside is 0600."""
+    project.state_dir.mkdir(mode=0o700, exist_ok=True)
+    project.state_dir.chmod(0o700)
+    for path in project.state_dir.glob("*.tfstate*"):
+        path.chmod(0o600)
+
+
+def refuse_tracked_state(project: Project) -> None:
+    """State holds every private key in plain text: never deploy from a repo that tracks it."""
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "--", "*.tfstate", "*.tfstate.*", "state/"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return
+    tracked = [line for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode == 0 and tracked:
+        raise OperationError(
+            f"state file {tracked[0]} is tracked by git, and state holds private keys in plain "
+            "text; run `git rm --cached` on it, rotate the keys it exposed, then deploy"
+        )
+
+
+def check_local_state(project: Project, stack: str) -> None:
+    """A damaged state file would make Terraform re-issue everything: stop instead."""
+    path = project.state_dir / f"{stack}.tfstate"
+    if not path.exists():
+        return
+    backup = path.with_name(path.name + ".backup")
+    hint = (
+        f"restore {backup} (the state before the last change)"
+        if backup.exists()
+        else "restore it from your backups"
+    )
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise OperationError(
+            f"state file {path} is damaged (not valid JSON); nothing was changed. "
+            f"To recover, {hint}"
+        ) from None
+    if not isinstance(data, dict) or "version" not in data or "resources" not in data:
+        raise OperationError(
+            f"state file {path} is damaged (not a Terraform state); nothing was changed. "
+            f"To recover, {hint}"
+        )
+
+
+def state_path(project: Project, stack: str) -> Path:
+    return project.state_dir / f"{stack}.tfstate"

@@ -1,0 +1,86 @@
+"""The environment and runner for cdktf and Terraform: quiet, offline-safe, never echoing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from internal_ca.state.lock import lock_timeout_env
+from internal_ca.terraform import diagnostics
+from internal_ca.terraform.project import Project
+from internal_ca.terraform.provider_source import cli_config_env
+
+
+def tool_env(project: Project, mode: str) -> dict[str, str]:
+    """The environment for cdktf and terraform: no version checks, no Node noise."""
+    env = dict(os.environ)
+    path = [str(project.bin("x").parent), str(Path(sys.executable).parent), env.get("PATH", "")]
+    env.update(
+        {
+            "PATH": os.pathsep.join(path),
+            # Terraform and cdktf both phone home for version checks without this.
+            "CHECKPOINT_DISABLE": "1",
+            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
+            # jsii runs on the Node 22 from node_modules; this silences the banner on older Nodes.
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "NODE_OPTIONS": "--no-deprecation",
+            "TF_IN_AUTOMATION": "1",
+        }
+    )
+    configured = env.get("TF_CLI_CONFIG_FILE")
+    if configured and not Path(configured).exists():
+        # Terraform only warns about a missing CLI config, but the warning buries real output.
+        del env["TF_CLI_CONFIG_FILE"]
+    env.update(cli_config_env(project, mode))
+    # Every command that takes the state lock waits for a colleague's deploy instead of failing.
+    env.update(lock_timeout_env(env))
+    return env
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    capture: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; with `capture`, its output is returned (and never printed here)."""
+    return subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+def stream(
+    args: Sequence[str | Path], *, cwd: Path, env: dict[str, str], out: TextIO = sys.stdout
+) -> int:
+    """Run a tool, showing its progress line by line through the one redaction filter.
+
+    Terraform ends an apply with every output's value; those are certificates at best and
+    the reason `terraform output` is never shown, so that section is left out.
+    """
+    with subprocess.Popen(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        assert process.stdout is not None
+        in_outputs = False
+        for line in process.stdout:
+            if line.startswith("Outputs:"):
+                in_outputs = True
+            if not in_outputs:
+                out.write(diagnostics.redact(line))
+                out.flush()
+        return process.wait()

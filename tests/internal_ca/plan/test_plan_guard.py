@@ -1,0 +1,120 @@
+"""Each guard rule with one compliant and one non-compliant summary, plus its flag."""
+
+from __future__ import annotations
+
+from internal_ca.plan.guard import (
+    GuardOptions,
+    ca_blocked_by_prevent_destroy,
+    ca_replacement,
+    check,
+    incomplete,
+    service_destroy,
+    too_many_reissues,
+)
+from internal_ca.plan.model import Action, CaRow, ServiceRow, Summary
+
+SAFE = GuardOptions()
+
+
+def ca_row(key: str = "unchanged", cert: str = "unchanged", **extra: object) -> CaRow:
+    return CaRow(name="ca", key_action=key, cert_action=cert, reasons=(), subject=None, **extra)  # type: ignore[arg-type]
+
+
+def svc(name: str, action: Action) -> ServiceRow:
+    return ServiceRow(service=name, action=action, reasons=(), sans=(), subject=None)
+
+
+def stack(*rows: ServiceRow, ca: CaRow | None = None, complete: bool = True) -> Summary:
+    return Summary("s", (ca or ca_row(),), rows, complete=complete, note="init failed")
+
+
+def test_ca_replacement_passes_an_untouched_ca() -> None:
+    assert ca_replacement(stack(svc("a", Action.ISSUE)), SAFE) is None
+
+
+def test_ca_replacement_trips_on_a_replaced_key_with_the_reissue_count() -> None:
+    reason = ca_replacement(stack(ca=ca_row(key="replace", cert="replace", reissues=4)), SAFE)
+    assert reason == (
+        "stack s: the plan would replace CA 'ca' (key: replace, certificate: replace), "
+        "re-issuing 4 certificates; pass --allow-ca-replacement if this is on purpose"
+    )
+
+
+def test_ca_replacement_trips_on_a_destroyed_certificate() -> None:
+    assert ca_replacement(stack(ca=ca_row(cert="remove")), SAFE) is not None
+
+
+def test_ca_replacement_flag_allows_it() -> None:
+    options = GuardOptions(allow_ca_replacement=True)
+    assert ca_replacement(stack(ca=ca_row(cert="replace")), options) is None
+
+
+def test_prevent_destroy_rule_passes_when_nothing_is_blocked() -> None:
+    assert ca_blocked_by_prevent_destroy(stack(ca=ca_row(cert="replace")), SAFE) is None
+
+
+def test_prevent_destroy_rule_trips_even_with_the_flag() -> None:
+    blocked = ca_row(cert="replace", blocked=("tls_self_signed_cert.ca",), reissues=2)
+    options = GuardOptions(allow_ca_replacement=True)
+    reason = ca_blocked_by_prevent_destroy(stack(ca=blocked), options)
+    assert reason is not None
+    assert "tls_self_signed_cert.ca, re-issuing 2 certificates" in reason
+    assert "prevent_destroy" in reason
+
+
+def test_service_destroy_passes_without_removals() -> None:
+    assert service_destroy(stack(svc("a", Action.REISSUE)), SAFE) is None
+
+
+def test_service_destroy_trips_on_a_removal() -> None:
+    reason = service_destroy(stack(svc("a", Action.REMOVE), svc("b", Action.UNCHANGED)), SAFE)
+    assert reason == (
+        "stack s: the plan would remove 1 certificate (a); pass --allow-destroy if this is "
+        "on purpose"
+    )
+
+
+def test_service_destroy_flag_allows_it() -> None:
+    options = GuardOptions(allow_destroy=True)
+    assert service_destroy(stack(svc("a", Action.REMOVE)), options) is None
+
+
+def test_too_many_reissues_passes_at_the_limit() -> None:
+    rows = [svc("a", Action.REISSUE), svc("b", Action.REKEY)]
+    assert too_many_reissues(stack(*rows), GuardOptions(max_reissue=2)) is None
+
+
+def test_too_many_reissues_trips_above_the_limit() -> None:
+    rows = [svc("a", Action.REISSUE), svc("b", Action.REKEY), svc("c", Action.REISSUE)]
+    reason = too_many_reissues(stack(*rows), GuardOptions(max_reissue=2))
+    assert (
+        reason
+        == "stack s: the plan would re-issue 3 certificates at once, more than --max-reissue 2"
+    )
+
+
+def test_too_many_reissues_does_not_count_renewals_or_new_services() -> None:
+    rows = [svc("a", Action.RENEW), svc("b", Action.RENEW), svc("c", Action.ISSUE)]
+    assert too_many_reissues(stack(*rows), GuardOptions(max_reissue=0)) is None
+
+
+def test_incomplete_passes_a_complete_summary() -> None:
+    assert incomplete(stack(), SAFE) is None
+
+
+def test_incomplete_trips_when_the_plan_was_not_seen() -> None:
+    assert incomplete(stack(complete=False), SAFE) == (
+        "stack s: the plan could not be summarized in full (init failed)"
+    )
+
+
+def test_check_returns_every_tripped_rule_in_order() -> None:
+    summary = stack(svc("a", Action.REMOVE), ca=ca_row(key="replace"))
+    reasons = check([summary], SAFE)
+    assert len(reasons) == 2
+    assert "CA 'ca'" in reasons[0]
+    assert "remove 1 certificate" in reasons[1]
+
+
+def test_check_is_empty_for_a_safe_plan() -> None:
+    assert check([stack(svc("a", Action.ISSUE), svc("b", Action.RENEW))], SAFE) == []
