@@ -7,20 +7,21 @@ authority key identifier, and Go's choice of signature hash per key (SHA-256 for
 P-224/P-256, SHA-384 for P-384, SHA-512 for P-521, none for Ed25519).
 """
 
-import datetime as dt
 import hashlib
 import ipaddress
 import secrets
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, ObjectIdentifier
 
-from tls_standin import keys
+from tls_standin import clock, golike, keys
 from tls_standin.errors import TLSError
 from tls_standin.schema import ALLOWED_USES, KEY_USAGES
 
@@ -70,23 +71,74 @@ _ca_cert_lock = threading.Lock()
 _ca_cert_cache: dict[bytes, x509.Certificate] = {}
 
 
-def build_name(subject: dict[str, Any] | None) -> x509.Name:
-    """An X.509 name from a `subject` block value, in Go's attribute order."""
+# encoding/asn1 writes a Go string as PrintableString when every character is in this
+# set ('*' and '&' excluded, as Marshal does), otherwise as UTF8String.
+_PRINTABLE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+_SINGLE_VALUED = frozenset({"common_name", "serial_number"})
+
+
+def _go_string_attribute(oid: ObjectIdentifier, value: str) -> x509.NameAttribute[str]:
+    """A name attribute typed as Go's asn1.Marshal types a plain string."""
+    kind = _ASN1Type.PrintableString if set(value) <= _PRINTABLE else _ASN1Type.UTF8String
+    with warnings.catch_warnings():  # Go checks no lengths (2-letter C, 64-char CN)
+        warnings.simplefilter("ignore")
+        return x509.NameAttribute(oid, value, kind, _validate=False)
+
+
+def _name_from_fields(fields: dict[str, list[str]], email: str | None) -> x509.Name:
+    """pkix.Name.ToRDNSequence: fixed type order, one RDN per type (a SET when several
+    values), CN and SERIALNUMBER only when non-empty, emailAddress (ExtraNames) last."""
     rdns: list[x509.RelativeDistinguishedName] = []
-    if subject:
-        for field, oid in _SUBJECT_FIELDS:
-            value = subject.get(field)
-            values = value if isinstance(value, list) else [value]
-            for item in values:
-                if item:
-                    try:
-                        attribute = x509.NameAttribute(oid, str(item))
-                    except ValueError as exc:
-                        raise TLSError(
-                            "Invalid subject", f"subject.{field}: {exc}", "subject"
-                        ) from None
-                    rdns.append(x509.RelativeDistinguishedName([attribute]))
+    for name, oid in _SUBJECT_FIELDS:
+        values = fields.get(name, [])
+        if name in _SINGLE_VALUED:
+            values = [values[-1]] if values and values[-1] else []
+        if values:
+            attrs = [_go_string_attribute(oid, v) for v in values]
+            rdns.append(x509.RelativeDistinguishedName(attrs))
+    if email is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            attr = x509.NameAttribute(
+                NameOID.EMAIL_ADDRESS, email, _ASN1Type.IA5String, _validate=False
+            )
+        rdns.append(x509.RelativeDistinguishedName([attr]))
     return x509.Name(rdns)
+
+
+def build_name(subject: dict[str, Any] | None) -> x509.Name:
+    """An X.509 name from a `subject` block value, as createSubjectDistinguishedNames and
+    Go's marshalling write it (PrintableString where the value allows)."""
+    fields: dict[str, list[str]] = {}
+    email: str | None = None
+    for name, _oid in _SUBJECT_FIELDS:
+        value = (subject or {}).get(name)
+        if value is None:
+            continue
+        if name == "email_address":
+            email = str(value)
+        elif isinstance(value, list):
+            fields[name] = [str(v) for v in value if v is not None]
+        else:
+            fields[name] = [str(value)]
+    try:
+        return _name_from_fields(fields, email)
+    except ValueError as exc:
+        raise TLSError("Invalid subject", str(exc), "subject") from None
+
+
+def subject_from_csr(name: x509.Name) -> x509.Name:
+    """The leaf subject Go writes for a CSR: parsed into pkix.Name and re-marshalled, so
+    attributes pkix.Name has no field for (emailAddress included) are dropped."""
+    by_oid = {oid.dotted_string: field for field, oid in _SUBJECT_FIELDS}
+    fields: dict[str, list[str]] = {}
+    for rdn in name.rdns:
+        for attr in rdn:
+            field = by_oid.get(attr.oid.dotted_string)
+            if field is None or field == "email_address" or not isinstance(attr.value, str):
+                continue
+            fields.setdefault(field, []).append(attr.value)
+    return _name_from_fields(fields, None)
 
 
 def _escape(value: str) -> str:
@@ -97,26 +149,53 @@ def _escape(value: str) -> str:
     return "".join(out)
 
 
+# Types pkix.Name parses into named fields (CN, SERIALNUMBER, C, L, ST, STREET, O, OU,
+# POSTALCODE); String() prints every other parsed attribute before them.
+_NAMED_FIELD_OIDS = frozenset(f"2.5.4.{n}" for n in (3, 5, 6, 7, 8, 9, 10, 11, 17))
+
+
 def go_name_string(name: x509.Name) -> str:
-    """Format like Go's pkix.Name.String(): RFC 2253, last RDN first (e.g. CN=x,O=y,C=GB)."""
-    parts: list[str] = []
-    for rdn in reversed(list(name.rdns)):
-        atvs = []
+    """Format like Go's pkix.Name.String() of a parsed name (RFC 2253 style, reversed).
+
+    Go rebuilds the sequence from the parsed fields: other attributes first (so they print
+    last), then C, ST, L, STREET, POSTALCODE, O, OU, CN, SERIALNUMBER, one RDN per type.
+    """
+    by_oid = {oid.dotted_string: field for field, oid in _SUBJECT_FIELDS}
+    extra: list[list[tuple[str, str]]] = []
+    fields: dict[str, list[str]] = {}
+    for rdn in name.rdns:
         for attr in rdn:
-            label = _GO_ATTR_NAMES.get(attr.oid.dotted_string)
-            if label is None:
-                atvs.append(f"{attr.oid.dotted_string}=#{_value_der_hex(attr)}")
+            value = attr.value if isinstance(attr.value, str) else bytes(attr.value).hex()
+            dotted = attr.oid.dotted_string
+            if dotted in _NAMED_FIELD_OIDS:
+                fields.setdefault(by_oid[dotted], []).append(value)
             else:
-                atvs.append(f"{label}={_escape(str(attr.value))}")
+                extra.append([(dotted, value)])
+    sequence = list(extra)
+    for field, oid in _SUBJECT_FIELDS:
+        values = fields.get(field, [])
+        if field in _SINGLE_VALUED:
+            values = [values[-1]] if values and values[-1] else []
+        if values and field != "email_address":
+            sequence.append([(oid.dotted_string, v) for v in values])
+    parts: list[str] = []
+    for rdn_values in reversed(sequence):
+        atvs = []
+        for dotted, value in rdn_values:
+            label = _GO_ATTR_NAMES.get(dotted)
+            if label is None:
+                atvs.append(f"{dotted}=#{_go_string_der(value).hex()}")
+            else:
+                atvs.append(f"{label}={_escape(value)}")
         parts.append("+".join(atvs))
     return ",".join(parts)
 
 
-def _value_der_hex(attr: x509.NameAttribute[Any]) -> str:
-    """Go prints attributes it has no short name for as `OID=#<hex DER of the value>`."""
-    value = attr.value.encode() if isinstance(attr.value, str) else bytes(attr.value)
-    tag = 0x16 if attr.oid == NameOID.EMAIL_ADDRESS else 0x13  # IA5String / PrintableString
-    return (bytes([tag]) + _der_length(len(value)) + value).hex()
+def _go_string_der(value: str) -> bytes:
+    """asn1.Marshal of a Go string: PrintableString if it can be, else UTF8String."""
+    raw = value.encode()
+    tag = 0x13 if set(value) <= _PRINTABLE else 0x0C
+    return bytes([tag]) + _der_length(len(raw)) + raw
 
 
 def _der_length(length: int) -> bytes:
@@ -156,54 +235,88 @@ def _hash_for(key: keys.PrivateKey) -> hashes.HashAlgorithm | None:
     return hashes.SHA256()
 
 
-def _pem_block(pem: str, label: str, attribute: str) -> bytes:
-    text = pem.strip()
-    if f"-----BEGIN {label}-----" not in text:
-        raise TLSError(
-            f"Failed to decode {label} PEM", f'{attribute} holds no "{label}" PEM block.', attribute
+def _decode_pem(pem: str, expected: str) -> bytes:
+    """decodePEM (resource_locally_signed_cert.go): the first block, of the expected type."""
+    block = golike.pem_decode(pem.encode())
+    if block is None:
+        raise ValueError(
+            f"failed to decode PEM of expected type {golike.go_quote(expected)} from bytes"
         )
-    return pem.encode()
+    if block.type != expected:
+        raise ValueError(
+            f"invalid PEM type - expected {golike.go_quote(expected)}, "
+            f"got {golike.go_quote(block.type)}"
+        )
+    return block.data
 
 
-def create_csr(key_pem: str, subject: dict[str, Any] | None, sans: list[x509.GeneralName]) -> str:
-    """A PEM CSR signed with the given key (tls_cert_request)."""
-    key = keys.load_private_key_pem(key_pem)
+def create_csr(
+    key: keys.PrivateKey, subject: dict[str, Any] | None, sans: list[x509.GeneralName]
+) -> tuple[str, bytes]:
+    """A CSR signed with the given key (tls_cert_request), as PEM and as DER."""
     builder = x509.CertificateSigningRequestBuilder().subject_name(build_name(subject))
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     csr = builder.sign(key, _hash_for(key))  # type: ignore[arg-type]
-    return csr.public_bytes(serialization.Encoding.PEM).decode()
+    pem = csr.public_bytes(serialization.Encoding.PEM).decode()
+    return pem, csr.public_bytes(serialization.Encoding.DER)
 
 
 def load_csr(pem: str) -> x509.CertificateSigningRequest:
-    """Parse a PEM CSR, as a user error when it is not one."""
-    data = _pem_block(pem, "CERTIFICATE REQUEST", "cert_request_pem")
+    """parseCertificateRequest, with the real provider's diagnostic summary."""
+    summary = "Failed to parse certificate request PEM"
     try:
-        return x509.load_pem_x509_csr(data)
+        der = _decode_pem(pem, "CERTIFICATE REQUEST")
     except ValueError as exc:
-        raise TLSError(
-            "Failed to parse certificate request", str(exc), "cert_request_pem"
-        ) from None
+        raise TLSError(summary, str(exc)) from None
+    try:
+        return x509.load_der_x509_csr(der)
+    except ValueError as exc:
+        raise TLSError(summary, f"failed to parse certificate request: {exc}") from None
 
 
 def load_ca_cert(pem: str) -> x509.Certificate:
-    """Parse the CA certificate, cached by a hash of the PEM."""
+    """parseCertificate for ca_cert_pem (first block only), cached by a hash of the PEM."""
     digest = hashlib.sha256(pem.encode()).digest()
     with _ca_cert_lock:
         cached = _ca_cert_cache.get(digest)
     if cached is not None:
         return cached
-    data = _pem_block(pem, "CERTIFICATE", "ca_cert_pem")
+    summary = "Failed to parse CA certificate PEM"
     try:
-        cert = x509.load_pem_x509_certificate(data)
+        der = _decode_pem(pem, "CERTIFICATE")
     except ValueError as exc:
-        raise TLSError("Failed to parse CA certificate", str(exc), "ca_cert_pem") from None
+        raise TLSError(summary, str(exc)) from None
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise TLSError(summary, f"failed to parse certificate: {exc}") from None
     with _ca_cert_lock:
         _ca_cert_cache[digest] = cert
     return cert
 
 
-def _usages(allowed_uses: list[str]) -> tuple[x509.KeyUsage | None, x509.ExtendedKeyUsage | None]:
+# Go's x509.KeyUsage bit positions (KeyUsageDigitalSignature = 1 << 0, ...).
+_KEY_USAGE_BITS = {use: bit for bit, use in enumerate(KEY_USAGES)}
+
+
+def _key_usage_extension(flags: int) -> x509.UnrecognizedExtension:
+    """The KeyUsage value as Go marshals it: a DER named BIT STRING, bits reversed per byte.
+
+    Written by hand because cryptography refuses encipher_only/decipher_only without
+    key_agreement, which Go (and so the real provider) accepts.
+    """
+    octets = bytes([int(f"{(flags >> shift) & 0xFF:08b}"[::-1], 2) for shift in (0, 8)])
+    octets = octets[:2] if octets[1] else octets[:1]
+    last = octets[-1]
+    unused = (last & -last).bit_length() - 1 if last else 0
+    value = bytes([0x03, len(octets) + 1, unused]) + octets
+    return x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, value)
+
+
+def _usages(
+    allowed_uses: list[str],
+) -> tuple[x509.UnrecognizedExtension | None, x509.ExtendedKeyUsage | None]:
     bad = [u for u in allowed_uses if u not in ALLOWED_USES]
     if bad:
         raise TLSError(
@@ -212,29 +325,28 @@ def _usages(allowed_uses: list[str]) -> tuple[x509.KeyUsage | None, x509.Extende
             f"allowed: {', '.join(ALLOWED_USES)}",
             "allowed_uses",
         )
-    flags = {u: (u in allowed_uses) for u in KEY_USAGES}
-    key_usage = None
-    if any(flags.values()):
-        try:
-            key_usage = x509.KeyUsage(
-                digital_signature=flags["digital_signature"],
-                content_commitment=flags["content_commitment"],
-                key_encipherment=flags["key_encipherment"],
-                data_encipherment=flags["data_encipherment"],
-                key_agreement=flags["key_agreement"],
-                key_cert_sign=flags["cert_signing"],
-                crl_sign=flags["crl_signing"],
-                encipher_only=flags["encipher_only"],
-                decipher_only=flags["decipher_only"],
-            )
-        except ValueError as exc:
-            raise TLSError("Invalid allowed_uses combination", str(exc), "allowed_uses") from None
-    ekus: list[ObjectIdentifier] = []
+    flags = 0
     for use in allowed_uses:
-        oid = _EKU_OIDS.get(use)
-        if oid is not None and oid not in ekus:
-            ekus.append(oid)
+        if use in _KEY_USAGE_BITS:
+            flags |= 1 << _KEY_USAGE_BITS[use]
+    key_usage = _key_usage_extension(flags) if flags else None
+    ekus: list[ObjectIdentifier] = [_EKU_OIDS[use] for use in allowed_uses if use in _EKU_OIDS]
     return key_usage, (x509.ExtendedKeyUsage(ekus) if ekus else None)
+
+
+def subject_key_id(public_key: keys.PublicKey) -> bytes:
+    """generateSubjectKeyID (common_cert.go): SHA-1 of the PKCS#1 RSA key, of the
+    uncompressed EC point, or of the Ed25519 key wrapped in an ASN.1 OCTET STRING."""
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        data = bytes([0x04, len(raw)]) + raw
+    elif isinstance(public_key, rsa.RSAPublicKey):
+        data = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    else:
+        data = public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    return hashlib.sha1(data).digest()  # noqa: S324 - RFC 5280 key identifier
 
 
 @dataclass(frozen=True)
@@ -243,8 +355,8 @@ class Issued:
 
     cert_pem: str
     serial: int
-    not_before: dt.datetime
-    not_after: dt.datetime
+    not_before_ns: int
+    not_after_ns: int
 
 
 def issue(
@@ -255,25 +367,48 @@ def issue(
     issuer: x509.Name,
     signer: keys.PrivateKey,
     issuer_ski: bytes | None,
-    self_signed_aki: bool,
-    now: dt.datetime,
+    self_signed: bool,
+    set_authority_key_id: bool,
+    now_ns: int,
     validity_hours: int,
     allowed_uses: list[str],
     is_ca: bool,
     set_ski: bool,
 ) -> Issued:
-    """Build and sign a certificate like Go's x509.CreateCertificate with the tls template."""
+    """Build and sign a certificate like createCertificate + Go's x509.CreateCertificate.
+
+    `issuer_ski` is the CA certificate's SubjectKeyId; a self-signed certificate's parent
+    is its own template, so its parent SKI is the one generated here. The X.509 validity
+    is the nanosecond instant rounded down to the second, as Go's UTCTime encoding does.
+    """
     key_usage, ext_key_usage = _usages(allowed_uses)
+    if is_ca and len(list(subject.rdns)) == 0:
+        raise TLSError(
+            "Invalid Certificate Subject",
+            "Must contain at least one Distinguished Name when creating Certificate Authority (CA)",
+        )
+    ski = subject_key_id(public_key) if is_ca or set_ski else None
+    parent_ski = ski if self_signed else issuer_ski
+    aki: bytes | None = None
+    if set_authority_key_id:
+        if not parent_ski:
+            raise TLSError(
+                "Invalid Certificate Authority", "Could not determine Authority Key Identifier"
+            )
+        aki = parent_ski
+    # Go copies the parent's SKI into the AKI whenever issuer and subject DER differ.
+    if issuer.public_bytes() != subject.public_bytes() and parent_ski:
+        aki = parent_ski
     serial = secrets.randbits(128)
-    not_after = now + dt.timedelta(hours=validity_hours)
+    not_after_ns = now_ns + validity_hours * clock.NS_PER_HOUR
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
         .public_key(public_key)
         .serial_number(serial)
-        .not_valid_before(now)
-        .not_valid_after(not_after)
+        .not_valid_before(clock.whole_seconds(now_ns))
+        .not_valid_after(clock.whole_seconds(not_after_ns))
     )
     if key_usage is not None:
         builder = builder.add_extension(key_usage, critical=True)
@@ -282,11 +417,8 @@ def issue(
     builder = builder.add_extension(
         x509.BasicConstraints(ca=is_ca, path_length=None), critical=True
     )
-    ski: bytes | None = None
-    if is_ca or set_ski:
-        ski = x509.SubjectKeyIdentifier.from_public_key(public_key).digest
+    if ski is not None:
         builder = builder.add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
-    aki = ski if self_signed_aki else issuer_ski
     if aki is not None:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier(aki, None, None), critical=False
@@ -296,12 +428,15 @@ def issue(
         builder = builder.add_extension(
             x509.SubjectAlternativeName(sans), critical=len(list(subject.rdns)) == 0
         )
-    cert = builder.sign(signer, _hash_for(signer))  # type: ignore[arg-type]
+    try:
+        cert = builder.sign(signer, _hash_for(signer))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise TLSError("Failed to create certificate", str(exc)) from None
     return Issued(
         cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
         serial=serial,
-        not_before=now,
-        not_after=not_after,
+        not_before_ns=now_ns,
+        not_after_ns=not_after_ns,
     )
 
 
@@ -355,33 +490,83 @@ def _public_key_algorithm(cert: x509.Certificate) -> str:
     return "UnknownPublicKeyAlgorithm"
 
 
-def describe_chain(content: str) -> list[dict[str, Any]]:
-    """The `certificates` list of data tls_certificate for a PEM (possibly a chain)."""
-    try:
-        certs = x509.load_pem_x509_certificates(content.encode())
-    except ValueError as exc:
-        raise TLSError("Failed to parse certificate content", str(exc), "content") from None
-    out: list[dict[str, Any]] = []
-    for cert in certs:
-        try:
-            is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-        except x509.ExtensionNotFound:
-            is_ca = False
-        oid_name = cert.signature_algorithm_oid._name
-        der = cert.public_bytes(serialization.Encoding.DER)
-        out.append(
-            {
-                "cert_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
-                "is_ca": is_ca,
-                "issuer": go_name_string(cert.issuer),
-                "subject": go_name_string(cert.subject),
-                "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "public_key_algorithm": _public_key_algorithm(cert),
-                "serial_number": str(cert.serial_number),
-                "sha1_fingerprint": hashlib.sha1(der).hexdigest(),  # noqa: S324 - fingerprint
-                "signature_algorithm": _SIG_NAMES.get(oid_name, oid_name),
-                "version": cert.version.value + 1,
-            }
+def describe_first(content: str) -> list[dict[str, Any]]:
+    """The `certificates` list of data tls_certificate for `content`.
+
+    Like the real data source, only the FIRST PEM block is read, so a bundle yields one
+    certificate (data_source_certificate.go).
+    """
+    block = golike.pem_decode(content.encode())
+    if block is None:
+        raise TLSError(
+            "Failed to decoded PEM", "Value is not a valid PEM encoding of a certificate", "content"
         )
-    return out
+    known = ("PUBLIC KEY", *keys.PRIVATE_KEY_PREAMBLES, "CERTIFICATE", "CERTIFICATE REQUEST")
+    if block.type not in known:
+        raise TLSError(
+            "Failed to identify PEM preamble", f"unsupported PEM preamble/type: {block.type}"
+        )
+    if block.type != "CERTIFICATE":
+        raise TLSError(
+            "Unexpected PEM preamble",
+            f'Certificate PEM should be "CERTIFICATE", got {golike.go_quote(block.type)}',
+        )
+    try:
+        cert = x509.load_der_x509_certificate(block.data)
+    except ValueError as exc:
+        raise TLSError("Unable to parse certificate", str(exc)) from None
+    return [_describe(cert)]
+
+
+def _describe(cert: x509.Certificate) -> dict[str, Any]:
+    """certificateToStruct: one element of `certificates`."""
+    try:
+        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        is_ca = False
+    oid_name = cert.signature_algorithm_oid._name
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return {
+        "cert_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "is_ca": is_ca,
+        "issuer": go_name_string(cert.issuer),
+        "subject": go_name_string(cert.subject),
+        "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "public_key_algorithm": _public_key_algorithm(cert),
+        "serial_number": str(cert.serial_number),
+        "sha1_fingerprint": hashlib.sha1(der).hexdigest(),  # noqa: S324 - fingerprint
+        "signature_algorithm": _SIG_NAMES.get(oid_name, oid_name),
+        "version": cert.version.value + 1,
+    }
+
+
+# CertificateModel's field order (models.go), which `%v` follows.
+_MODEL_FIELDS = (
+    "signature_algorithm",
+    "public_key_algorithm",
+    "serial_number",
+    "is_ca",
+    "version",
+    "issuer",
+    "subject",
+    "not_before",
+    "not_after",
+    "sha1_fingerprint",
+    "cert_pem",
+)
+
+
+def certificates_id(certificates: list[dict[str, Any]]) -> str:
+    """The data source id: hashForState(fmt.Sprintf("%v", certs)) over the model structs,
+    where framework strings print quoted (%q), bools as true/false and numbers plainly."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        return golike.go_quote(str(value))
+
+    structs = ["{" + " ".join(show(c[f]) for f in _MODEL_FIELDS) + "}" for c in certificates]
+    return keys.hash_for_state(("[" + " ".join(structs) + "]").encode())

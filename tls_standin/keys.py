@@ -2,8 +2,10 @@
 
 Formats follow the real provider (Go's crypto/x509 and x/crypto/ssh): PKCS#1 PEM for RSA,
 SEC1 "EC PRIVATE KEY" for ECDSA and PKCS#8 for Ed25519; OpenSSH fields are empty for
-P-224 (OpenSSH has no such curve). Parsed keys are cached by a hash of the PEM, so signing
-many certificates with one large CA key parses it once per process.
+P-224 (OpenSSH has no such curve). Parsing follows the real parsePrivateKeyPEM
+(common_key.go): only the first PEM block is read, and only its three private-key types.
+Parsed keys are cached by a hash of the PEM, so signing many certificates with one large
+CA key parses it once per process.
 """
 
 import base64
@@ -14,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from tls_standin import golike
 from tls_standin.errors import TLSError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -56,54 +59,90 @@ def generate(algorithm: str, rsa_bits: int, ecdsa_curve: str) -> PrivateKey:
     )
 
 
-def load_private_key_pem(pem: str, attribute: str = "private_key_pem") -> PrivateKey:
-    """Parse a PEM private key (PKCS#1, SEC1 or PKCS#8), cached by a hash of the PEM."""
+# parsePrivateKeyPEM (common_key.go) knows three PEM types, each with its own Go parser.
+PRIVATE_KEY_PREAMBLES = ("RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY")
+# pemBlockToPEMPreamble (types.go) also recognises these, but has no key parser for them.
+_OTHER_PREAMBLES = ("PUBLIC KEY", "CERTIFICATE", "CERTIFICATE REQUEST")
+_GO_CURVES = ("secp224r1", "secp256r1", "secp384r1", "secp521r1")
+
+
+def _parse_der(preamble: str, der: bytes) -> Any:
+    """Parse DER as exactly the format the PEM type names (Go picks a parser per type)."""
+    body = base64.encodebytes(der).decode()
+    text = f"-----BEGIN {preamble}-----\n{body}-----END {preamble}-----\n"
+    return serialization.load_pem_private_key(text.encode(), password=None)
+
+
+def _parse_private_key_pem(pem: str) -> PrivateKey:
+    """parsePrivateKeyPEM: only the FIRST PEM block counts; errors carry Go's wording."""
+    data = pem.encode()
+    block = golike.pem_decode(data)
+    if block is None:
+        raise ValueError(f"failed to decode PEM block: decoded bytes 0, undecoded {len(data)}")
+    preamble = block.type
+    if preamble in _OTHER_PREAMBLES:
+        raise ValueError(f"unable to determine parser for PEM preamble: {preamble}")
+    if preamble not in PRIVATE_KEY_PREAMBLES:
+        raise ValueError(f"unsupported PEM preamble/type: {preamble}")
+    try:
+        key = _parse_der(preamble, block.data)
+    except Exception:  # never echo key material, only say which parser failed
+        raise ValueError(
+            f"failed to parse private key given PEM preamble '{preamble}': "
+            "x509: failed to parse private key"
+        ) from None
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name not in _GO_CURVES:
+        raise ValueError(
+            f"failed to parse private key given PEM preamble '{preamble}': "
+            "x509: unknown elliptic curve"
+        )
+    if not isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    ):
+        raise ValueError(
+            f"failed to determine key algorithm for private key of type {type(key).__name__}: "
+            "unsupported private key type"
+        )
+    return key
+
+
+def load_private_key_pem(
+    pem: str, summary: str = "Failed to parse private key PEM", attribute: str | None = None
+) -> PrivateKey:
+    """Parse a private key as the real provider does, cached by a hash of the PEM.
+
+    `summary` is the real provider's diagnostic summary for the calling resource; the
+    detail is parsePrivateKeyPEM's error text.
+    """
     digest = hashlib.sha256(pem.encode()).digest()
     with _cache_lock:
         cached = _key_cache.get(digest)
     if cached is not None:
         return cached
     try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise TLSError(
-            "Failed to parse private key PEM",
-            f"{attribute} is not a valid unencrypted PEM private key ({type(exc).__name__}).",
-            attribute,
-        ) from None
-    except Exception:  # unsupported algorithm and similar, never echo key material
-        raise TLSError(
-            "Failed to parse private key PEM",
-            f"{attribute} holds an unsupported private key.",
-            attribute,
-        ) from None
-    if not isinstance(
-        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-    ):
-        raise TLSError(
-            "Unsupported private key algorithm",
-            f"{attribute}: only RSA, ECDSA and ED25519 keys are supported.",
-            attribute,
-        )
+        key = _parse_private_key_pem(pem)
+    except ValueError as exc:
+        raise TLSError(summary, str(exc), attribute) from None
     with _cache_lock:
         _key_cache[digest] = key
     return key
 
 
-def load_private_key_openssh(text: str, attribute: str = "private_key_openssh") -> PrivateKey:
-    """Parse an OpenSSH private key."""
+def load_private_key_openssh(text: str) -> PrivateKey:
+    """Parse an OpenSSH private key (data tls_public_key's private_key_openssh)."""
+    summary = "Unable to parse private key"
     try:
         key = serialization.load_ssh_private_key(text.encode(), password=None)
-    except Exception:
-        raise TLSError(
-            "Failed to parse OpenSSH private key",
-            f"{attribute} is not a valid unencrypted OpenSSH private key.",
-            attribute,
-        ) from None
+    except Exception:  # never echo key material
+        raise TLSError(summary, "failed to parse openssh private key: ssh: no key found") from None
     if not isinstance(
         key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
     ):
-        raise TLSError("Unsupported private key algorithm", "Only RSA, ECDSA, ED25519.", attribute)
+        raise TLSError(
+            summary,
+            f"failed to determine key algorithm for private key of type {type(key).__name__}: "
+            "unsupported private key type",
+        )
     return key
 
 
@@ -125,9 +164,20 @@ def public_key_der(public: PublicKey) -> bytes:
     )
 
 
+def hash_for_state(data: bytes) -> str:
+    """hashForState (common.go): SHA-1 hex of the value with Go's TrimSpace applied first.
+
+    The trimming applies to DER too, so an id differs from a plain SHA-1 whenever the DER
+    happens to end (or start) in bytes Go reads as white space.
+    """
+    if not data:
+        return ""
+    return hashlib.sha1(golike.trim_space(data)).hexdigest()  # noqa: S324 - identifier only
+
+
 def public_key_id(public: PublicKey) -> str:
-    """SHA-1 hex of the public key DER: the id of tls_private_key and tls_public_key."""
-    return hashlib.sha1(public_key_der(public)).hexdigest()  # noqa: S324 - identifier only
+    """The id of tls_private_key and tls_public_key: hashForState of the public key DER."""
+    return hash_for_state(public_key_der(public))
 
 
 def _openssh_supported(public: PublicKey) -> bool:

@@ -5,7 +5,6 @@ complete new object. Values Terraform already knows are kept as they are, so the
 always consistent with the plan.
 """
 
-import hashlib
 from typing import Any
 
 from tls_standin import clock
@@ -52,29 +51,32 @@ def create_private_key(obj: Obj) -> Obj:
 
 
 def create_cert_request(obj: Obj) -> Obj:
-    """tls_cert_request: a CSR for the key, subject and SANs."""
+    """tls_cert_request: a CSR for the key, subject and SANs; id = hashForState(DER)."""
     from tls_standin import certs, keys
 
     _require_known(obj, "private_key_pem", "dns_names", "ip_addresses", "uris", "subject")
     key = keys.load_private_key_pem(str(obj["private_key_pem"]))
     sans = certs.build_sans(obj.get("dns_names"), obj.get("ip_addresses"), obj.get("uris"))
-    pem = certs.create_csr(str(obj["private_key_pem"]), _subject(obj), sans)
+    pem, der = certs.create_csr(key, _subject(obj), sans)
     return {
         **obj,
         "cert_request_pem": pem,
-        "id": hashlib.sha1(pem.encode()).hexdigest(),  # noqa: S324 - identifier only
+        "id": keys.hash_for_state(der),
         "key_algorithm": keys.algorithm_name(key),
     }
 
 
 def _cert_state(obj: Obj, issued: Any) -> Obj:
+    """Computed values of a new certificate; ready_for_renewal keeps its planned value,
+    as the real Create never sets it."""
+    planned_ready = obj.get("ready_for_renewal")
     return {
         **obj,
         "cert_pem": issued.cert_pem,
         "id": str(issued.serial),
-        "validity_start_time": clock.rfc3339(issued.not_before),
-        "validity_end_time": clock.rfc3339(issued.not_after),
-        "ready_for_renewal": False,
+        "validity_start_time": clock.timestamp(issued.not_before_ns),
+        "validity_end_time": clock.timestamp(issued.not_after_ns),
+        "ready_for_renewal": planned_ready if isinstance(planned_ready, bool) else False,
     }
 
 
@@ -99,13 +101,6 @@ def create_self_signed_cert(obj: Obj) -> Obj:
     _require_known(obj, *_SELF_SIGNED_INPUTS)
     key = keys.load_private_key_pem(str(obj["private_key_pem"]))
     subject = certs.build_name(_subject(obj))
-    is_ca = bool(obj.get("is_ca_certificate"))
-    if is_ca and len(list(subject.rdns)) == 0:
-        raise TLSError(
-            "Invalid subject",
-            "A CA certificate (is_ca_certificate = true) needs a non-empty subject.",
-            "subject",
-        )
     issued = certs.issue(
         subject=subject,
         public_key=key.public_key(),
@@ -113,39 +108,46 @@ def create_self_signed_cert(obj: Obj) -> Obj:
         issuer=subject,
         signer=key,
         issuer_ski=None,
-        self_signed_aki=bool(obj.get("set_authority_key_id")),
-        now=clock.now(),
+        self_signed=True,
+        set_authority_key_id=bool(obj.get("set_authority_key_id")),
+        now_ns=clock.now_ns(),
         validity_hours=_int(obj, "validity_period_hours"),
         allowed_uses=list(obj.get("allowed_uses") or []),
-        is_ca=is_ca,
+        is_ca=bool(obj.get("is_ca_certificate")),
         set_ski=bool(obj.get("set_subject_key_id")),
     )
     return {**_cert_state(obj, issued), "key_algorithm": keys.algorithm_name(key)}
 
 
 def create_locally_signed_cert(obj: Obj) -> Obj:
-    """tls_locally_signed_cert: sign a CSR's key, subject and SANs with a local CA."""
+    """tls_locally_signed_cert: sign a CSR's key, subject and SANs with a local CA.
+
+    Inputs are parsed in the real provider's order (CSR, CA key, CA certificate), so the
+    first bad input is the one reported.
+    """
     from tls_standin import certs, keys
 
     _require_known(obj, "cert_request_pem", "ca_cert_pem", "ca_private_key_pem", "allowed_uses")
-    ca_key = keys.load_private_key_pem(str(obj["ca_private_key_pem"]), "ca_private_key_pem")
+    csr = certs.load_csr(str(obj["cert_request_pem"]))
+    ca_key = keys.load_private_key_pem(
+        str(obj["ca_private_key_pem"]), "Failed to parse CA private key PEM"
+    )
     ca_cert = certs.load_ca_cert(str(obj["ca_cert_pem"]))
     if not certs.same_public_key(ca_cert.public_key(), ca_key.public_key()):
         raise TLSError(
-            "CA key does not match CA certificate",
-            "ca_private_key_pem is not the private key of ca_cert_pem.",
-            "ca_private_key_pem",
+            "Failed to create certificate",
+            "x509: provided PrivateKey doesn't match parent's PublicKey",
         )
-    csr = certs.load_csr(str(obj["cert_request_pem"]))
     issued = certs.issue(
-        subject=csr.subject,
+        subject=certs.subject_from_csr(csr.subject),
         public_key=csr.public_key(),  # type: ignore[arg-type]
         sans=certs.csr_sans(csr),
         issuer=ca_cert.subject,
         signer=ca_key,
         issuer_ski=certs.ski_of(ca_cert),
-        self_signed_aki=False,
-        now=clock.now(),
+        self_signed=False,
+        set_authority_key_id=False,
+        now_ns=clock.now_ns(),
         validity_hours=_int(obj, "validity_period_hours"),
         allowed_uses=list(obj.get("allowed_uses") or []),
         is_ca=bool(obj.get("is_ca_certificate")),
@@ -173,7 +175,7 @@ def read_public_key(obj: Obj) -> Obj:
             "Exactly one of private_key_pem or private_key_openssh must be set.",
         )
     if pem is not None:
-        key = keys.load_private_key_pem(str(pem))
+        key = keys.load_private_key_pem(str(pem), "Unable to parse private key")
     else:
         key = keys.load_private_key_openssh(str(openssh))
     public = key.public_key()
@@ -186,7 +188,7 @@ def read_public_key(obj: Obj) -> Obj:
 
 
 def read_certificate(obj: Obj) -> Obj:
-    """data tls_certificate: parse `content`; `url` needs a network this stand-in lacks."""
+    """data tls_certificate: the first certificate of `content`; `url` needs a network."""
     from tls_standin import certs
 
     content, url = obj.get("content"), obj.get("url")
@@ -201,13 +203,12 @@ def read_certificate(obj: Obj) -> Obj:
             "pass the PEM with `content` instead.",
             "url",
         )
-    chain = certs.describe_chain(str(content))
-    if not chain:
-        raise TLSError("No certificates found", "content holds no PEM certificate.", "content")
+    described = certs.describe_first(str(content))
     return {
         **obj,
-        "id": hashlib.sha1(str(content).encode()).hexdigest(),  # noqa: S324 - identifier only
-        "certificates": chain,
+        "verify_chain": True if obj.get("verify_chain") is None else obj["verify_chain"],
+        "id": certs.certificates_id(described),
+        "certificates": described,
     }
 
 

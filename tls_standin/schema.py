@@ -2,8 +2,9 @@
 
 Kept as plain data so that planning, validation and encoding all read the same source of
 truth, and the protobuf form is only built when Terraform asks for it. Only `subject` and
-`proxy` are nested blocks (LIST nesting, at most one); `certificates` is a computed
-list(object) attribute.
+`proxy` are nested blocks (LIST nesting; the framework sends no max_items, the provider
+checks "at most one" with a validator); `certificates` is a computed list(object)
+attribute. The ephemeral `tls_private_key` (4.1.0, provider.go) has its own schema.
 """
 
 import json
@@ -60,11 +61,10 @@ class Block:
 
 @dataclass(frozen=True)
 class NestedBlock:
-    """A LIST-nested block with at most `max_items` elements."""
+    """A LIST-nested block (terraform-plugin-framework never sends MinItems/MaxItems)."""
 
     name: str
     block: Block
-    max_items: int = 1
 
 
 @dataclass(frozen=True)
@@ -463,6 +463,65 @@ DATA_SOURCES: dict[str, Schema] = {
 }
 
 
+EPHEMERAL_RESOURCES: dict[str, Schema] = {
+    # ephemeral_private_key.go: like the managed key, but rsa_bits/ecdsa_curve have no
+    # Default in the schema (the provider fills them at open) and nothing forces replacement.
+    "tls_private_key": Schema(
+        Block(
+            (
+                Attr(
+                    "algorithm",
+                    STRING,
+                    "Name of the algorithm: RSA, ECDSA or ED25519.",
+                    required=True,
+                ),
+                Attr(
+                    "rsa_bits",
+                    NUMBER,
+                    "RSA key size in bits (default 2048).",
+                    optional=True,
+                    computed=True,
+                ),
+                Attr(
+                    "ecdsa_curve",
+                    STRING,
+                    "ECDSA curve (default P224).",
+                    optional=True,
+                    computed=True,
+                ),
+                Attr("private_key_pem", STRING, "Private key, PEM.", computed=True, sensitive=True),
+                Attr(
+                    "private_key_openssh",
+                    STRING,
+                    "Private key, OpenSSH PEM.",
+                    computed=True,
+                    sensitive=True,
+                ),
+                Attr(
+                    "private_key_pem_pkcs8",
+                    STRING,
+                    "Private key, PEM (PKCS#8).",
+                    computed=True,
+                    sensitive=True,
+                ),
+                Attr("public_key_pem", STRING, "Public key, PEM (PKIX).", computed=True),
+                Attr("public_key_openssh", STRING, "Public key, OpenSSH format.", computed=True),
+                Attr(
+                    "public_key_fingerprint_md5", STRING, "MD5 OpenSSH fingerprint.", computed=True
+                ),
+                Attr(
+                    "public_key_fingerprint_sha256",
+                    STRING,
+                    "SHA256 OpenSSH fingerprint.",
+                    computed=True,
+                ),
+            ),
+            description="Creates a PEM (and OpenSSH) formatted private key, never stored.",
+        )
+    )
+}
+
+
 def _attr_proto(pb: Any, attr: Attr) -> Any:
     return pb.Schema.Attribute(
         name=attr.name,
@@ -483,7 +542,6 @@ def _block_proto(pb: Any, block: Block) -> Any:
                 type_name=nb.name,
                 block=_block_proto(pb, nb.block),
                 nesting=pb.Schema.NestedBlock.LIST,
-                max_items=nb.max_items,
             )
             for nb in block.blocks
         ],

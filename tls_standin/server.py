@@ -15,7 +15,14 @@ from tf.gen import tfplugin_pb2 as pb
 
 from tls_standin import planning, resources
 from tls_standin.errors import TLSError
-from tls_standin.schema import DATA_SOURCES, PROVIDER, RESOURCES, Schema, to_proto
+from tls_standin.schema import (
+    DATA_SOURCES,
+    EPHEMERAL_RESOURCES,
+    PROVIDER,
+    RESOURCES,
+    Schema,
+    to_proto,
+)
 from tls_standin.values import Value, conform, decode_dynamic, encode_msgpack
 
 Obj = dict[str, Any]
@@ -98,20 +105,32 @@ class ProviderService:
     # --- metadata and schema -------------------------------------------------------------
 
     def GetMetadata(self, request: Any, context: Any) -> Any:
-        return pb.GetMetadata.Response(
+        response = pb.GetMetadata.Response(
             server_capabilities=pb.ServerCapabilities(),
             resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in RESOURCES],
             data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in DATA_SOURCES],
         )
+        # ephemeral_resources = 6: repeated EphemeralResourceMetadata { type_name = 1 }
+        extra = b"".join(_field(6, _field(1, name.encode())) for name in EPHEMERAL_RESOURCES)
+        return _with_extra_fields(response, extra)
 
     def GetProviderSchema(self, request: Any, context: Any) -> Any:
         if self._schema_response is None:
-            self._schema_response = pb.GetProviderSchema.Response(
+            response = pb.GetProviderSchema.Response(
                 provider=to_proto(pb, PROVIDER),
                 resource_schemas={n: to_proto(pb, s) for n, s in RESOURCES.items()},
                 data_source_schemas={n: to_proto(pb, s) for n, s in DATA_SOURCES.items()},
                 server_capabilities=pb.ServerCapabilities(),
             )
+            # ephemeral_resource_schemas = 8: map<string, Schema>, one entry message each.
+            extra = b"".join(
+                _field(
+                    8,
+                    _field(1, name.encode()) + _field(2, to_proto(pb, schema).SerializeToString()),
+                )
+                for name, schema in EPHEMERAL_RESOURCES.items()
+            )
+            self._schema_response = _with_extra_fields(response, extra)
         return self._schema_response
 
     def GetFunctions(self, request: Any, context: Any) -> Any:
@@ -232,6 +251,34 @@ class ProviderService:
         config = _decode(request.config, schema) or {}
         state = resources.READERS[request.type_name](config)
         return pb.ReadDataSource.Response(state=_dynamic(state, schema))
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """One length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _with_extra_fields(message: Any, extra: bytes) -> Any:
+    """Add fields the `tf` package's older tfplugin6 stubs lack (ephemeral resources,
+    protocol 6.7+) as raw wire bytes: protobuf keeps unknown fields when it re-parses, and
+    writes them back when gRPC serialises the response."""
+    if not extra:
+        return message
+    merged = type(message)()
+    merged.ParseFromString(message.SerializeToString() + extra)
+    return merged
 
 
 def _upgrade_private_key_v0(state: Obj) -> Obj:

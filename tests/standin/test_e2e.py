@@ -14,6 +14,7 @@ import pytest
 from e2e_project import pem_begin
 
 LEAF_DNS = "svc.internal.test"
+NANO_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?(Z|[+-]\d\d:\d\d)"
 
 CA_SUBJECT = {"common_name": "Standin EC CA", "organization": "Internal", "country": "GB"}
 
@@ -233,6 +234,8 @@ def test_serials_match_ids_and_are_unique(pki: Pki, openssl: Callable[..., str])
 
 def test_validity_matches_state_and_starts_now(pki: Pki, openssl: Callable[..., str]) -> None:
     values = pki.state["tls_locally_signed_cert.leaf_ec"]
+    for name in ("validity_start_time", "validity_end_time"):  # Go's MarshalText (RFC3339Nano)
+        assert re.fullmatch(NANO_TIMESTAMP, values[name]), values[name]
     start = dt.datetime.fromisoformat(values["validity_start_time"].replace("Z", "+00:00"))
     end = dt.datetime.fromisoformat(values["validity_end_time"].replace("Z", "+00:00"))
     assert end - start == dt.timedelta(hours=24)
@@ -278,7 +281,7 @@ def test_private_key_id_and_fingerprints(pki: Pki, openssl: Callable[..., str]) 
     der = pki.write("leaf_ec_pub.der", "")
     openssl("pkey", "-in", pki.key("tls_private_key.leaf_ec"), "-pubout", "-outform", "DER",
             "-out", der)  # fmt: skip
-    data = pathlib.Path(der).read_bytes()
+    data = _go_trim_space(pathlib.Path(der).read_bytes())  # hashForState trims white space
     assert values["id"] == hashlib.sha1(data).hexdigest()  # noqa: S324 - the id is SHA-1
     blob = base64.b64decode(values["public_key_openssh"].split()[1])
     sha = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
@@ -312,24 +315,70 @@ def test_computed_algorithms(pki: Pki) -> None:
     assert pki.state["tls_locally_signed_cert.leaf_ec"]["ca_key_algorithm"] == "ECDSA"
 
 
-def test_data_tls_certificate_on_chain(pki: Pki, openssl: Callable[..., str]) -> None:
-    certs = pki.state["data.tls_certificate.chain"]["certificates"]
-    assert len(certs) == 2
-    leaf, ca = certs
+def _go_trim_space(data: bytes) -> bytes:
+    """Go's strings.TrimSpace on DER, enough for a test: ASCII spaces and U+0085/U+00A0."""
+    while True:
+        before = data
+        data = data.strip(b" \t\n\v\f\r")
+        for tail in (b"\xc2\x85", b"\xc2\xa0"):
+            data = data.removesuffix(tail)
+        if data == before:
+            return data
+
+
+def test_data_tls_certificate_reads_first_certificate_only(
+    pki: Pki, openssl: Callable[..., str]
+) -> None:
+    """The real data source decodes only the first PEM block of a bundle."""
+    import hashlib
+    import json
+
+    data = pki.state["data.tls_certificate.chain"]
+    certs = data["certificates"]
+    assert len(certs) == 1
+    (leaf,) = certs
     assert leaf["subject"] == "CN=svc.internal.test,O=Internal"
-    assert leaf["issuer"] == ca["subject"] == ca["issuer"] == "CN=Standin EC CA,O=Internal,C=GB"
-    assert (leaf["is_ca"], ca["is_ca"]) == (False, True)
+    assert leaf["issuer"] == "CN=Standin EC CA,O=Internal,C=GB"
+    assert leaf["is_ca"] is False
     assert leaf["serial_number"] == pki.state["tls_locally_signed_cert.leaf_ec"]["id"]
-    assert ca["serial_number"] == pki.state["tls_self_signed_cert.ca_ec"]["id"]
     assert leaf["signature_algorithm"] == "ECDSA-SHA256"
     assert leaf["public_key_algorithm"] == "ECDSA"
     assert leaf["version"] == 3
-    assert leaf["not_before"] == pki.state["tls_locally_signed_cert.leaf_ec"]["validity_start_time"]
-    assert leaf["not_after"] == pki.state["tls_locally_signed_cert.leaf_ec"]["validity_end_time"]
+    # not_before/not_after are the certificate's whole seconds in UTC (time.RFC3339).
+    start = pki.state["tls_locally_signed_cert.leaf_ec"]["validity_start_time"]
+    start_utc = dt.datetime.fromisoformat(start.replace("Z", "+00:00")).astimezone(dt.UTC)
+    assert leaf["not_before"] == start_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     fp = openssl("x509", "-in", pki.cert("tls_locally_signed_cert.leaf_ec"), "-noout",
                  "-fingerprint", "-sha1")  # fmt: skip
     assert leaf["sha1_fingerprint"] == fp.strip().split("=", 1)[1].replace(":", "").lower()
     assert leaf["cert_pem"] == pki.state["tls_locally_signed_cert.leaf_ec"]["cert_pem"]
+    assert data["verify_chain"] is True
+    # id: SHA-1 of fmt's %v of the model structs; ASCII strings print as JSON would.
+    order = ("signature_algorithm", "public_key_algorithm", "serial_number", "is_ca",
+             "version", "issuer", "subject", "not_before", "not_after", "sha1_fingerprint",
+             "cert_pem")  # fmt: skip
+    shown = " ".join(json.dumps(leaf[f]) for f in order)
+    assert data["id"] == hashlib.sha1(f"[{{{shown}}}]".encode()).hexdigest()  # noqa: S324
+
+
+def test_cert_request_id_is_sha1_of_trimmed_der(pki: Pki, openssl: Callable[..., str]) -> None:
+    import hashlib
+
+    values = pki.state["tls_cert_request.leaf_ec"]
+    der = pki.write("leaf_ec_csr.der", "")
+    csr = pki.write("leaf_ec_csr.pem", values["cert_request_pem"])
+    openssl("req", "-in", csr, "-outform", "DER", "-out", der)
+    data = _go_trim_space(pathlib.Path(der).read_bytes())
+    assert values["id"] == hashlib.sha1(data).hexdigest()  # noqa: S324 - the id is SHA-1
+
+
+def test_subjects_are_printable_strings(pki: Pki, openssl: Callable[..., str]) -> None:
+    """Go marshals printable subject values as PrintableString, not UTF8String."""
+    for address in ("tls_self_signed_cert.ca_ec", "tls_locally_signed_cert.leaf_ec"):
+        out = openssl("x509", "-in", pki.cert(address), "-noout", "-subject", "-nameopt",
+                      "show_type,sep_comma_plus")  # fmt: skip
+        assert "UTF8STRING" not in out, out
+        assert "PRINTABLESTRING" in out, out
 
 
 def test_data_tls_public_key(pki: Pki) -> None:

@@ -10,12 +10,16 @@ import time
 
 import msgpack
 import pytest
+from e2e_project import pem_begin, pem_end
 
 from tls_standin import clock, planning
 from tls_standin.handshake import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
 from tls_standin.install import write_cli_config
 from tls_standin.schema import RESOURCES
 from tls_standin.values import UNKNOWN, decode_msgpack, encode_msgpack
+
+# PEM-shaped, not a key: what the provider's PEM pattern matches in state.
+FAKE_PEM = pem_begin("PRIVATE KEY") + "\nAAAA\n" + pem_end("PRIVATE KEY") + "\n"
 
 
 def test_both_unknown_forms_decode_as_unknown() -> None:
@@ -67,7 +71,7 @@ def test_plan_create_marks_computed_unknown_and_defaults() -> None:
 
 def test_plan_refined_unknown_config_forces_replace() -> None:
     schema = RESOURCES["tls_self_signed_cert"]
-    prior = _cert_state()
+    prior = _cert_state(private_key_pem=FAKE_PEM)
     proposed = dict(prior, private_key_pem=UNKNOWN)
     planned, replace = planning.plan("tls_self_signed_cert", schema, prior, proposed, proposed)
     assert replace == ["private_key_pem"]
