@@ -56,8 +56,18 @@ def check_authority(owner: str, field: str, ca: object) -> CaFacts:
     return facts
 
 
+def check_within_ca_lifetime(owner: str, days: int, ca: CaFacts) -> None:
+    """The synth-time half of "never outlive the CA", where the CA's NotAfter is known now."""
+    limit = ca.max_leaf_validity_days
+    if limit is not None and days > limit:
+        raise ValueError(
+            f"{owner}: validity_days value {days} outlives {ca.name}, which is valid for "
+            f"{limit} days; expected at most {limit}"
+        )
+
+
 def within_ca_lifetime(hours: int, ca: CaFacts, error_message: str) -> Precondition:
-    """A plan-time check that a certificate issued now for `hours` ends by the CA's NotAfter."""
+    """The plan-time half: a certificate issued now for `hours` ends by the CA's NotAfter."""
     issued_until = Fn.timeadd(Fn.plantimestamp(), f"{hours}h")
     # timecmp is -1, 0 or 1: "not after the CA's NotAfter" is "!= 1".
     return Precondition(

@@ -16,9 +16,11 @@ from cdktf import (
     Fn,
     Op,
     Postcondition,
+    Precondition,
     TerraformLocal,
     TerraformResourceLifecycle,
     TerraformSelf,
+    TerraformStack,
     TerraformVariable,
 )
 from cdktf_cdktf_provider_tls.data_tls_public_key import DataTlsPublicKey
@@ -28,15 +30,28 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from . import addresses
+from . import naming
 from .authority import CaFacts
 from .ca_output import add_ca_output
-from .key_spec import KeySpec, ecdsa
-from .key_spec import rsa as rsa_spec
+from .key_spec import ALLOWED_KEYS, KeySpec, key_spec_of
 from .subject import DistinguishedName
 
-_MIN_RSA_BITS = 2048
-_CURVES = {"secp256r1": "P256", "secp384r1": "P384", "secp521r1": "P521"}
+# The PEM types hashicorp/tls 4.1.0 reads a CA key from (Go's parsePrivateKeyPEM). Patterns are
+# RE2, as Terraform's regex() runs them: no capture groups (regex() would return the groups
+# instead of the match) and no backslashes (cdktf writes them into the HCL template as they
+# are, where `\s` is an invalid escape), hence [:space:]. "-{5}" and "[ ]" keep the literal
+# PEM markers out of cdk.tf.json, where the leak canaries and the diagnostics redaction look
+# for them.
+KEY_PEM_TYPES = ("RSA PRIVATE[ ]KEY", "EC PRIVATE[ ]KEY", "PRIVATE[ ]KEY")
+KEY_BLOCK_PATTERN = "|".join(
+    f"-{{5}}BEGIN {kind}-{{5}}[A-Za-z0-9+/=[:space:]]+-{{5}}END {kind}-{{5}}"
+    for kind in KEY_PEM_TYPES
+)
+"""The first unencrypted key block (PKCS#8, PKCS#1 or SEC 1) in the variable."""
+ENCRYPTED_KEY_PATTERN = "ENCRYPTED PRIVATE[ ]KEY|Proc-Type: 4,ENCRYPTED"
+"""PKCS#8 `ENCRYPTED PRIVATE KEY` or a traditional key with a DEK-Info header."""
+CARRIAGE_RETURN = "\\r"
+"""An HCL escape, written as backslash-r: cdktf would put a raw CR into the template."""
 _SUBJECT_FIELDS = {
     "country": NameOID.COUNTRY_NAME,
     "province": NameOID.STATE_OR_PROVINCE_NAME,
@@ -45,11 +60,6 @@ _SUBJECT_FIELDS = {
     "organizational_unit": NameOID.ORGANIZATIONAL_UNIT_NAME,
     "common_name": NameOID.COMMON_NAME,
 }
-
-
-def key_variable_name(ca_id: str) -> str:
-    """The Terraform variable that carries the CA key: set it as TF_VAR_<this>."""
-    return f"{ca_id}_private_key_pem"
 
 
 class ExistingCa(Construct):
@@ -66,7 +76,8 @@ class ExistingCa(Construct):
             never a prop: it comes from the environment as TF_VAR_<id>_private_key_pem at plan
             and apply time.
         """
-        name = addresses.check_ca_name(id)
+        names = naming.ca_names(id)
+        name = names.name
         owner = f"CA {name!r}"
         path = Path(cert_file)
         cert = _load_single_cert(owner, path)
@@ -80,9 +91,17 @@ class ExistingCa(Construct):
                 "a CA that is still valid (rotate the CA, see README 'Replacing the CA')"
             )
         key_spec = _key_spec(owner, path, cert)
-        # Claimed before the construct exists, so a clash is reported in these words rather
-        # than as a jsii error about construct names.
-        addresses.claim(scope, name, owner)
+        naming.claim(
+            TerraformStack.of(scope),
+            owner,
+            name,
+            names=(
+                names.key_check_address,
+                names.key_variable_address,
+                names.not_after_address,
+                names.output,
+            ),
+        )
         super().__init__(scope, id)
 
         subject = _subject(cert)
@@ -90,8 +109,8 @@ class ExistingCa(Construct):
         # The file's NotAfter, held in a local: Terraform refuses a precondition (such as
         # ServiceCert's "does not outlive the CA") that refers to no object at all.
         not_after_local = TerraformLocal(self, "not-after", _rfc3339(not_after))
-        not_after_local.override_logical_id(f"{name}_not_after")
-        self.variable_name = key_variable_name(name)
+        not_after_local.override_logical_id(names.not_after_local)
+        self.variable_name = names.key_variable
 
         self.key_variable = TerraformVariable(
             self,
@@ -105,30 +124,26 @@ class ExistingCa(Construct):
             ),
         )
         self.key_variable.override_logical_id(self.variable_name)
+        key_text = self.key_variable.string_value
         self.key_variable.add_validation(
-            # Compared with 1, not 0: cdktf drops a falsy right-hand operand.
-            condition=Op.gte(Fn.length_of(Fn.trimspace(self.key_variable.string_value)), 1),
+            # Compared with 1, not 0: cdktf drops a falsy right-hand operand. This is the only
+            # check on the variable itself: Terraform (1.11) prints a variable's value, even a
+            # sensitive one, when its validation fails; a blank value is no secret.
+            condition=Op.gte(Fn.length_of(Fn.trimspace(key_text)), 1),
             error_message=(
                 f"{owner}: TF_VAR_{self.variable_name} is empty; expected the CA private key "
                 f"PEM that belongs to {path}."
             ),
         )
 
-        # Every signed certificate forces replacement when this string changes, so a key pasted
-        # with or without a trailing newline must not re-issue everything: normalise it.
-        private_key_pem = str(Fn.format("%s\n", [Fn.trimspace(self.key_variable.string_value)]))
-        self.facts = CaFacts(
-            name=owner,
-            subject=subject,
-            key_spec=key_spec,
-            private_key_pem=private_key_pem,
-            cert_pem=cert_pem,
-            chain_pems=(),
-            root_cert_pem=cert_pem,
-            validity_end_time=not_after_local.as_string,
-            max_leaf_validity_days=(not_after - now).days,
-        )
-
+        # The provider reads only the first PEM block, so only the key block is handed on:
+        # not `openssl ecparam`'s EC PARAMETERS block, not the "Bag Attributes" preamble of
+        # `openssl pkcs12 -nodes` (metadata, dropped on purpose), not CR line endings. Every
+        # signed certificate forces replacement when this string changes, so the same key
+        # pasted with or without CRs or a final newline re-issues nothing.
+        lf_text = Fn.replace(key_text, CARRIAGE_RETURN, "")
+        is_encrypted = Fn.can(Fn.regex(ENCRYPTED_KEY_PATTERN, key_text))
+        has_key_block = Fn.can(Fn.regex(KEY_BLOCK_PATTERN, lf_text))
         expected = (
             cert.public_key()
             .public_bytes(
@@ -137,13 +152,38 @@ class ExistingCa(Construct):
             .decode()
             .strip()
         )
-        # Read at plan time (its input, a variable, is known then), so a wrong key fails the
-        # plan and no certificate is signed with it.
+        # Read at plan time (its input, a variable, is known then). Its preconditions judge
+        # the key's shape (in preconditions, unlike variable validations, Terraform never
+        # prints the value) and its postcondition that the key matches the certificate. Every
+        # certificate is signed with the key as read here, so none is signed before both pass.
         self.key_check = DataTlsPublicKey(
             self,
             "key-check",
-            private_key_pem=private_key_pem,
+            private_key_pem=Fn.format("%s\n", [Fn.regex(KEY_BLOCK_PATTERN, lf_text)]),
             lifecycle=TerraformResourceLifecycle(
+                precondition=[
+                    Precondition(
+                        condition=Op.not_(is_encrypted),
+                        error_message=(
+                            f"{owner}: TF_VAR_{self.variable_name} holds an encrypted key, "
+                            "which the tls provider cannot read; expected the unencrypted "
+                            f"key that belongs to {path}. Decrypt it with `openssl pkey -in "
+                            "key.pem -out plain-key.pem` and keep the plain key only in the "
+                            "password manager. Nothing was signed."
+                        ),
+                    ),
+                    Precondition(
+                        # An encrypted key is reported once, above.
+                        condition=Op.or_(is_encrypted, has_key_block),
+                        error_message=(
+                            f"{owner}: TF_VAR_{self.variable_name} holds no unencrypted key block "
+                            f"in PEM form; expected the key that belongs to {path}, in PKCS#8, "
+                            "PKCS#1 (RSA) or SEC 1 (EC) PEM as `openssl genpkey`, `openssl "
+                            "genrsa` or `openssl ecparam -genkey` write it (e.g. the recipe's "
+                            "ca-private-key.pem). Nothing was signed."
+                        ),
+                    ),
+                ],
                 postcondition=[
                     Postcondition(
                         condition=Op.eq(
@@ -156,14 +196,25 @@ class ExistingCa(Construct):
                             "ca-private-key.pem). Nothing was signed."
                         ),
                     )
-                ]
+                ],
             ),
         )
         self.key_check.override_logical_id(name)
+        self.facts = CaFacts(
+            name=owner,
+            subject=subject,
+            key_spec=key_spec,
+            private_key_pem=self.key_check.private_key_pem,
+            cert_pem=cert_pem,
+            chain_pems=(),
+            root_cert_pem=cert_pem,
+            validity_end_time=not_after_local.as_string,
+            max_leaf_validity_days=(not_after - now).days,
+        )
 
         add_ca_output(
             self,
-            name,
+            names.output,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
             cert_pem=cert_pem,
             serial=str(cert.serial_number),
@@ -222,18 +273,18 @@ def _check_self_signed(owner: str, path: Path, cert: x509.Certificate) -> None:
 
 def _key_spec(owner: str, path: Path, cert: x509.Certificate) -> KeySpec:
     public = cert.public_key()
+    spec = key_spec_of(public)
+    if spec is not None:
+        return spec
     if isinstance(public, rsa.RSAPublicKey):
-        if public.key_size < _MIN_RSA_BITS:
-            raise ValueError(
-                f"{owner}: the certificate in {path} has a {public.key_size}-bit RSA key; "
-                f"expected at least {_MIN_RSA_BITS} bits"
-            )
-        return rsa_spec(public.key_size)
-    if isinstance(public, ec.EllipticCurvePublicKey) and public.curve.name in _CURVES:
-        return ecdsa(_CURVES[public.curve.name])
+        found = f"{public.key_size}-bit RSA"
+    elif isinstance(public, ec.EllipticCurvePublicKey):
+        found = f"ECDSA {public.curve.name}"
+    else:
+        found = type(public).__name__
     raise ValueError(
-        f"{owner}: the certificate in {path} has a {type(public).__name__} key, which this "
-        "project cannot sign with; expected RSA (2048 bits or more) or ECDSA P256, P384 or P521"
+        f"{owner}: the certificate in {path} has a {found} key, which this project does not "
+        f"sign with; expected {ALLOWED_KEYS}"
     )
 
 

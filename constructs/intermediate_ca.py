@@ -7,18 +7,22 @@ one stack leave both keys in that state), and 4.1.0 cannot set a path length.
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_tls.cert_request import CertRequest
-from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
+from cdktf import TerraformResourceLifecycle, TerraformStack
 from constructs import Construct
 
-from . import addresses
-from .authority import CaFacts, CertificateAuthority, check_authority, within_ca_lifetime
+from . import naming
+from .authority import (
+    CaFacts,
+    CertificateAuthority,
+    check_authority,
+    check_within_ca_lifetime,
+)
 from .ca_output import add_ca_output
-from .key_spec import KeySpec
-from .lifetimes import HOURS_PER_DAY, check_days
+from .key_spec import KeySpec, check_key_spec
+from .lifetimes import check_days
 from .private_key import private_key
 from .root_ca import CA_USES
+from .signing import sign
 from .subject import DistinguishedName, resolve_overrides
 
 INTERMEDIATE_VALIDITY_DAYS = 1825
@@ -52,65 +56,47 @@ class IntermediateCa(Construct):
         :param validity_days: lifetime. Default: 1825 (5 years). Must not outlive the parent.
         :param prevent_destroy: refuse plans that destroy or replace this CA. Default: True.
         """
-        name = addresses.check_ca_name(id)
+        names = naming.ca_names(id)
+        name = names.name
         owner = f"CA {name!r}"
         parent_facts = check_authority(owner, "parent", parent)
         inherited = resolve_overrides(owner, subject, parent_facts.subject)
         organisation = inherited.organization or "Internal"
         full_subject = inherited.or_common_name(f"{organisation} Intermediate CA"[:64])
-        key = parent_facts.key_spec if key is None else key
-        if not isinstance(key, KeySpec):
-            raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
-        key.validate(owner)
+        key = check_key_spec(owner, parent_facts.key_spec if key is None else key)
         days = check_days(owner, "validity_days", validity_days)
-        parent_days = parent_facts.max_leaf_validity_days
-        if parent_days is not None and days > parent_days:
-            raise ValueError(
-                f"{owner}: validity_days value {days} outlives {parent_facts.name}, which is valid "
-                f"for {parent_days} days; expected at most {parent_days}"
-            )
+        check_within_ca_lifetime(owner, days, parent_facts)
         if not isinstance(prevent_destroy, bool):
             raise TypeError(f"{owner}: prevent_destroy value {prevent_destroy!r} is not a bool")
-        # Claimed before the construct exists, so a clash is reported in these words rather
-        # than as a jsii error about construct names.
-        addresses.claim(scope, name, owner)
-        super().__init__(scope, id)
-
-        lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
-
-        self.key = private_key(self, name, key, lifecycle)
-        self.csr = CertRequest(
-            self,
-            "csr",
-            private_key_pem=self.key.private_key_pem,
-            subject=[full_subject.for_cert_request()],
-        )
-        self.csr.override_logical_id(name)
-        hours = days * HOURS_PER_DAY
-        self.cert = LocallySignedCert(
-            self,
-            "cert",
-            cert_request_pem=self.csr.cert_request_pem,
-            ca_cert_pem=parent_facts.cert_pem,
-            ca_private_key_pem=parent_facts.private_key_pem,
-            validity_period_hours=hours,
-            is_ca_certificate=True,
-            set_subject_key_id=True,
-            allowed_uses=list(CA_USES),
-            lifecycle=TerraformResourceLifecycle(
-                prevent_destroy=prevent_destroy,
-                precondition=[
-                    within_ca_lifetime(
-                        hours,
-                        parent_facts,
-                        f"{owner}: an intermediate issued now for {days} days would outlive "
-                        f"{parent_facts.name}. Shorten validity_days or rotate "
-                        f"{parent_facts.name} first.",
-                    )
-                ],
+        naming.claim(
+            TerraformStack.of(scope),
+            owner,
+            name,
+            names=(
+                names.key_address,
+                names.csr_address,
+                names.cert_address(self_signed=False),
+                names.output,
             ),
         )
-        self.cert.override_logical_id(name)
+        super().__init__(scope, id)
+
+        self.key = private_key(
+            self, name, key, TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
+        )
+        self.csr, self.cert = sign(
+            self,
+            name,
+            owner=owner,
+            kind="an intermediate",
+            key=self.key,
+            subject=full_subject,
+            ca=parent_facts,
+            validity_days=days,
+            allowed_uses=CA_USES,
+            is_ca=True,
+            prevent_destroy=prevent_destroy,
+        )
         cert_pem = self.cert.cert_pem
         self.facts = CaFacts(
             name=owner,
@@ -126,7 +112,7 @@ class IntermediateCa(Construct):
 
         add_ca_output(
             self,
-            name,
+            names.output,
             description=(
                 f"The {name} intermediate certificate (not secret): services signed by it "
                 "send it in their chain."

@@ -1,11 +1,21 @@
-"""Key algorithms, always explicit: the provider's own defaults (RSA 2048, ECDSA P224) are weak."""
+"""Key algorithms, always explicit: the provider's own defaults (RSA 2048, ECDSA P224) are weak.
+
+This module is the one statement of the key policy: the keys this project makes (`KeySpec`)
+and the keys it adopts (`key_spec_of`, for ExistingCa's certificate) pass the same check.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-_CURVES = ("P256", "P384", "P521")
-_MIN_RSA_BITS = 2048
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
+
+CURVES = ("P256", "P384", "P521")
+MIN_RSA_BITS = 2048
+ALLOWED_KEYS = f"RSA of at least {MIN_RSA_BITS} bits, or ECDSA {', '.join(CURVES)}"
+"""The policy in words, for messages."""
+_X509_CURVES = {"secp256r1": "P256", "secp384r1": "P384", "secp521r1": "P521"}
 
 
 @dataclass(frozen=True)
@@ -24,27 +34,31 @@ class KeySpec:
                 raise TypeError(
                     f"{owner}: key.rsa_bits value {bits!r} is not an integer; expected e.g. 4096"
                 )
-            if bits < _MIN_RSA_BITS:
-                raise ValueError(
-                    f"{owner}: key.rsa_bits value {bits} is too small; expected at least 2048 "
-                    "(4096 as in the recipe)"
+        problem = self.problem()
+        if problem is not None:
+            raise ValueError(f"{owner}: {problem}")
+
+    def problem(self) -> str | None:
+        """Why this key falls outside the policy, in words for a message; None if it is fine."""
+        if self.algorithm == "RSA":
+            if isinstance(self.rsa_bits, int) and self.rsa_bits < MIN_RSA_BITS:
+                return (
+                    f"key.rsa_bits value {self.rsa_bits} is too small; expected at least "
+                    f"{MIN_RSA_BITS} (4096 as in the recipe)"
                 )
             if self.ecdsa_curve is not None:
-                raise ValueError(f"{owner}: key.ecdsa_curve is set on an RSA key; leave it out")
-            return
+                return "key.ecdsa_curve is set on an RSA key; leave it out"
+            return None
         if self.algorithm == "ECDSA":
-            if self.ecdsa_curve not in _CURVES:
-                raise ValueError(
-                    f"{owner}: key.ecdsa_curve value {self.ecdsa_curve!r} is not supported; "
-                    f"expected one of {', '.join(_CURVES)} (P224 is too weak)"
+            if self.ecdsa_curve not in CURVES:
+                return (
+                    f"key.ecdsa_curve value {self.ecdsa_curve!r} is not supported; "
+                    f"expected one of {', '.join(CURVES)} (P224 is too weak)"
                 )
             if self.rsa_bits is not None:
-                raise ValueError(f"{owner}: key.rsa_bits is set on an ECDSA key; leave it out")
-            return
-        raise ValueError(
-            f"{owner}: key.algorithm value {self.algorithm!r} is not supported; "
-            "expected 'RSA' or 'ECDSA'"
-        )
+                return "key.rsa_bits is set on an ECDSA key; leave it out"
+            return None
+        return f"key.algorithm value {self.algorithm!r} is not supported; expected 'RSA' or 'ECDSA'"
 
     @property
     def is_rsa(self) -> bool:
@@ -52,6 +66,25 @@ class KeySpec:
 
     def describe(self) -> str:
         return f"RSA {self.rsa_bits}" if self.is_rsa else f"ECDSA {self.ecdsa_curve}"
+
+
+def check_key_spec(owner: str, key: object) -> KeySpec:
+    """`key` if it is a KeySpec within the policy, or raise naming `owner` and the value."""
+    if not isinstance(key, KeySpec):
+        raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
+    key.validate(owner)
+    return key
+
+
+def key_spec_of(public_key: object) -> KeySpec | None:
+    """The spec of an existing public key, or None if this project does not sign with it."""
+    if isinstance(public_key, rsa_keys.RSAPublicKey):
+        spec = rsa(public_key.key_size)
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        spec = ecdsa(_X509_CURVES.get(public_key.curve.name, public_key.curve.name))
+    else:
+        return None
+    return spec if spec.problem() is None else None
 
 
 def rsa(bits: int = 4096) -> KeySpec:

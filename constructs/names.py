@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 
 from cdktf import Token
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_URI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*$")
 _MAX_DNS_NAME = 253
 
 
@@ -85,32 +85,175 @@ def _looks_like_ip(name: str) -> bool:
 
 
 def normalise_ip_address(service: str, value: object) -> str:
-    """Return the canonical text form of an IPv4 or IPv6 address."""
+    """Return the text form of the address the certificate will carry."""
     if not isinstance(value, str):
         raise TypeError(f"{_where(service, 'ip_addresses', value)} is not a string")
+    where = _where(service, "ip_addresses", value)
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         raise ValueError(
-            f"{_where(service, 'ip_addresses', value)} is not an IP address; "
-            "expected IPv4 such as '10.0.0.5' or IPv6 such as 'fd00::5'"
+            f"{where} is not an IP address; expected IPv4 such as '10.0.0.5' or IPv6 such as "
+            "'fd00::5'"
         ) from None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None:
+            # Go's net.ParseIP refuses zones, so the provider would fail at apply, after the
+            # service key exists; a certificate has no field for a zone anyway.
+            raise ValueError(
+                f"{where} has the zone identifier '%{address.scope_id}'; expected the address "
+                f"without it, e.g. {str(address).partition('%')[0]!r}"
+            )
+        if address.ipv4_mapped is not None:
+            # Canonicalised rather than refused: Go's x509 writes a mapped address as its
+            # 4-byte IPv4 form, and TLS clients (Go's net.IP.Equal, OpenSSL) match the two
+            # alike, so the IPv4 text is exactly what the certificate will say.
+            return str(address.ipv4_mapped)
+    return str(address)
 
 
-def normalise_uri(service: str, value: object) -> str:
-    """Accept absolute URIs such as spiffe://example.internal/ns/app."""
+DEFAULT_URI_SCHEMES = ("https", "spiffe", "urn")
+"""URI SAN schemes a service may use unless it widens its own list (ServiceCert.uri_schemes)."""
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# What Go's url.Parse followed by String() (the provider's path from config to certificate)
+# writes back unchanged in every part of a URI: RFC 3986's unreserved and reserved characters,
+# and well-formed %XX escapes. Anything else it would percent-encode, rewrite or refuse.
+_URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]%]*$")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_-]+$")
+_PORT = re.compile(r"^[0-9]+$")
+_URI_EXAMPLE = "e.g. 'spiffe://example.internal/app'"
+
+
+def check_uri_schemes(service: str, schemes: object) -> frozenset[str]:
+    """The lower-cased allow-list of URI schemes, or raise naming the bad entry."""
+    where = f"service {service!r}: uri_schemes"
+    if isinstance(schemes, str) or not isinstance(schemes, Iterable):
+        raise TypeError(
+            f"{where} value {schemes!r} is not a list; expected e.g. {DEFAULT_URI_SCHEMES}"
+        )
+    allowed = set()
+    for scheme in schemes:
+        if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+            raise ValueError(
+                f"{where} value {scheme!r} is not a URI scheme; expected letters, digits, '+', "
+                "'-' or '.', starting with a letter, e.g. 'https'"
+            )
+        allowed.add(scheme.lower())
+    return frozenset(allowed)
+
+
+def normalise_uri(service: str, value: object, schemes: Iterable[str] = DEFAULT_URI_SCHEMES) -> str:
+    """Return an absolute URI exactly as the certificate will carry it, or raise.
+
+    Only the scheme is canonicalised (Go lower-cases it). Forms that Go would percent-encode
+    (spaces, non-ASCII) are refused with the encoded form to type instead: Go encodes them
+    differently in each part of a URI, and a SAN that differs from the configuration makes
+    `internal-ca verify` report a mismatch on every run.
+    """
     if not isinstance(value, str):
         raise TypeError(f"{_where(service, 'uris', value)} is not a string")
     where = _where(service, "uris", value)
-    expected = "expected an absolute URI such as 'spiffe://example.internal/app'"
-    if not value or any(ch.isspace() for ch in value):
-        raise ValueError(f"{where} is empty or contains white space; {expected}")
-    scheme, sep, rest = value.partition(":")
-    if not sep or not _URI_SCHEME.match(scheme) or not rest or rest == "//":
-        raise ValueError(f"{where} is not an absolute URI; {expected}")
-    if any(ch in value for ch in '<>"{}|\\^`'):
-        raise ValueError(f"{where} contains characters not allowed in a URI; {expected}")
-    return value
+    if not value:
+        raise ValueError(f"{where} is empty; expected an absolute URI, {_URI_EXAMPLE}")
+    if not _plain_ascii(value):
+        authority = _authority(value)
+        if authority is not None and not _plain_ascii(authority):
+            raise ValueError(
+                f"{where} has a host that is not plain ASCII, which the provider refuses when "
+                "it signs; expected the host's ASCII (punycode) form, e.g. 'xn--caf-dma.example' "
+                "for 'café.example'"
+            )
+        encoded = urllib.parse.quote(value, safe="!#$%&'()*+,/:;=?@[]~")
+        raise ValueError(
+            f"{where} contains white space, a control or a non-ASCII character, which the "
+            f"certificate would carry percent-encoded or not at all; expected {encoded!r}"
+        )
+    if not _URI_CHARS.match(value):
+        raise ValueError(
+            f"{where} contains characters not allowed in a URI; expected them percent-encoded "
+            "(RFC 3986), e.g. '%7B' for '{'"
+        )
+    if _BAD_PERCENT.search(value):
+        raise ValueError(
+            f"{where} has a '%' not followed by two hex digits; expected '%25' for a literal "
+            "percent sign"
+        )
+    scheme, colon, rest = value.partition(":")
+    if not colon or not _SCHEME.match(scheme):
+        raise ValueError(f"{where} has no scheme; expected an absolute URI, {_URI_EXAMPLE}")
+    scheme = scheme.lower()
+    allowed = frozenset(schemes)
+    if scheme not in allowed:
+        raise ValueError(
+            f"{where} has the scheme {scheme!r}; expected one of {', '.join(sorted(allowed))}, "
+            "or that scheme added to this service's uri_schemes"
+        )
+    before_fragment, hash_sign, fragment = rest.partition("#")
+    if hash_sign and not fragment:
+        raise ValueError(
+            f"{where} ends with an empty fragment '#', which the certificate would drop; "
+            "expected the URI without it"
+        )
+    if "#" in fragment:
+        raise ValueError(f"{where} has a second '#'; expected '%23' for a '#' inside the fragment")
+    if not before_fragment.partition("?")[0]:
+        raise ValueError(
+            f"{where} has nothing after '{scheme}:'; expected an absolute URI, {_URI_EXAMPLE}"
+        )
+    authority = _authority(value)
+    if authority is not None:
+        _check_authority(where, authority)
+    return f"{scheme}:{rest}"
+
+
+def _plain_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable() and " " not in text
+
+
+def _authority(uri: str) -> str | None:
+    """The part between '//' and the path, as Go's url.Parse splits it; None if there is none."""
+    rest = uri.partition(":")[2].partition("#")[0].partition("?")[0]
+    return rest[2:].partition("/")[0] if rest.startswith("//") else None
+
+
+def _check_authority(where: str, authority: str) -> None:
+    """Hosts that Go's url.Parse and x509 parser both accept, written back unchanged."""
+    if "@" in authority:
+        raise ValueError(
+            f"{where} has user information before '@'; expected no credentials in a certificate"
+        )
+    if authority.startswith("["):
+        literal, bracket, port = authority[1:].partition("]")
+        if not bracket:
+            raise ValueError(f"{where} has no ']' after its IPv6 host; expected '[fd00::5]'")
+        if "%" in literal:
+            raise ValueError(
+                f"{where} has a zone identifier in its IPv6 host; expected the address without "
+                "it, e.g. '[fe80::1]'"
+            )
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            raise ValueError(
+                f"{where} has the host '[{literal}]', which is not an IPv6 address; expected "
+                "e.g. '[fd00::5]'"
+            ) from None
+        port_text: str | None = port.removeprefix(":") if port else None
+    else:
+        host, colon, port = authority.rpartition(":") if ":" in authority else (authority, "", "")
+        if not host:
+            raise ValueError(f"{where} has no host after '//'; expected a host, {_URI_EXAMPLE}")
+        labels = host.split(".")
+        if not all(_HOST_LABEL.match(label) for label in labels):
+            raise ValueError(
+                f"{where} has the host {host!r}; expected a DNS name (letters, digits, '-' and "
+                "'_' in dot-separated labels, no trailing dot), an IPv4 address or '[IPv6]'"
+            )
+        port_text = port if colon else None
+    if port_text is not None and not _PORT.match(port_text):
+        raise ValueError(f"{where} has the port {port_text!r}; expected digits, e.g. ':8443'")
 
 
 def _ip_sort_key(value: str) -> tuple[int, int]:
@@ -118,8 +261,17 @@ def _ip_sort_key(value: str) -> tuple[int, int]:
     return (address.version, int(address))
 
 
-def sorted_unique_names(service: str, field: str, values: Iterable[object] | None) -> list[str]:
-    """Validate, normalise, de-duplicate and sort one SAN list; tokens are kept as given."""
+def sorted_unique_names(
+    service: str,
+    field: str,
+    values: Iterable[object] | None,
+    *,
+    uri_schemes: Iterable[str] = DEFAULT_URI_SCHEMES,
+) -> list[str]:
+    """Validate, normalise, de-duplicate and sort one SAN list; tokens are kept as given.
+
+    :param uri_schemes: for "uris", the allowed schemes. Default: DEFAULT_URI_SCHEMES.
+    """
     if values is None:
         return []
     if isinstance(values, str):
@@ -133,16 +285,15 @@ def sorted_unique_names(service: str, field: str, values: Iterable[object] | Non
             if value not in tokens:
                 tokens.append(value)
             continue
-        plain.add(_NORMALISERS[field](service, value))
+        if field == "uris":
+            plain.add(normalise_uri(service, value, uri_schemes))
+        else:
+            plain.add(_NORMALISERS[field](service, value))
     key = _ip_sort_key if field == "ip_addresses" else None
     return sorted(plain, key=key) + tokens
 
 
-_NORMALISERS = {
-    "dns_names": normalise_dns_name,
-    "ip_addresses": normalise_ip_address,
-    "uris": normalise_uri,
-}
+_NORMALISERS = {"dns_names": normalise_dns_name, "ip_addresses": normalise_ip_address}
 
 
 def first_or_none(values: Sequence[object] | None) -> str | None:

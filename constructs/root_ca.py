@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
-from . import addresses
+from . import naming
 from .authority import CaFacts
 from .ca_output import add_ca_output
-from .key_spec import RSA_4096, KeySpec
+from .key_spec import RSA_4096, KeySpec, check_key_spec
 from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
 from .private_key import private_key
 from .subject import DistinguishedName
 
 CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootCaOptions:
+    """Everything a root CA can be told, with its defaults, in one place (CaStack forwards it)."""
+
+    subject: DistinguishedName
+    """The CA's distinguished name. A missing common name defaults to
+    "<organization> Internal Root CA"."""
+    key: KeySpec = RSA_4096
+    """The CA key. Default: RSA 4096, as in the recipe."""
+    validity_days: int = CA_VALIDITY_DAYS
+    """Lifetime of the root. Default: 3650 (10 years), as in the recipe."""
+    prevent_destroy: bool = True
+    """Refuse plans that destroy or replace the CA. Default: True. Set False only for a
+    deliberate CA rotation (see README, "Replacing the CA")."""
 
 
 class RootCa(Construct):
@@ -27,39 +44,33 @@ class RootCa(Construct):
     opts out on purpose with `prevent_destroy=False`.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        subject: DistinguishedName,
-        key: KeySpec = RSA_4096,
-        validity_days: int = CA_VALIDITY_DAYS,
-        prevent_destroy: bool = True,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, options: RootCaOptions) -> None:
         """
-        :param subject: the CA's distinguished name. A missing common name defaults to
-            "<organization> Internal Root CA".
-        :param key: the CA key. Default: RSA 4096, as in the recipe.
-        :param validity_days: lifetime of the root. Default: 3650 (10 years), as in the recipe.
-        :param prevent_destroy: refuse plans that destroy or replace the CA. Default: True.
-            Set False only for a deliberate CA rotation (see README, "Replacing the CA").
+        :param options: subject, key, lifetime and protection; see RootCaOptions for defaults.
         """
-        name = addresses.check_ca_name(id)
+        names = naming.ca_names(id)
+        name = names.name
         owner = f"CA {name!r}"
+        if not isinstance(options, RootCaOptions):
+            raise TypeError(f"{owner}: options value {options!r} is not a RootCaOptions")
+        subject = options.subject
         if not isinstance(subject, DistinguishedName):
             raise TypeError(f"{owner}: subject value {subject!r} is not a DistinguishedName")
         if subject.common_name is None:
             subject = _with_default_common_name(subject)
         subject.validate(owner)
-        if not isinstance(key, KeySpec):
-            raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
-        key.validate(owner)
-        days = check_days(owner, "validity_days", validity_days)
+        key = check_key_spec(owner, options.key)
+        days = check_days(owner, "validity_days", options.validity_days)
+        prevent_destroy = options.prevent_destroy
         if not isinstance(prevent_destroy, bool):
             raise TypeError(f"{owner}: prevent_destroy value {prevent_destroy!r} is not a bool")
+        naming.claim(
+            TerraformStack.of(scope),
+            owner,
+            name,
+            names=(names.key_address, names.cert_address(self_signed=True), names.output),
+        )
         super().__init__(scope, id)
-        addresses.claim(self, name, owner)
 
         lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
 
@@ -93,7 +104,7 @@ class RootCa(Construct):
 
         add_ca_output(
             self,
-            name,
+            names.output,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
             cert_pem=self.cert.cert_pem,
             serial=self.cert.id,

@@ -10,23 +10,22 @@ from cdktf import (
     TerraformProviderGeneratorMetadata,
     TerraformResource,
     TerraformResourceLifecycle,
+    TerraformStack,
 )
-from cdktf_cdktf_provider_tls.cert_request import CertRequest
-from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
 from constructs import Construct
 
-from . import addresses
-from .authority import CaFacts, CertificateAuthority, check_authority, within_ca_lifetime
-from .key_spec import KeySpec
-from .lifetimes import (
-    HOURS_PER_DAY,
-    LEAF_VALIDITY_DAYS,
-    RENEW_BEFORE_DAYS,
-    check_days,
-    check_renewal,
+from . import naming
+from .authority import (
+    CaFacts,
+    CertificateAuthority,
+    check_authority,
+    check_within_ca_lifetime,
 )
-from .names import first_or_none, sorted_unique_names
+from .key_spec import KeySpec, check_key_spec
+from .lifetimes import LEAF_VALIDITY_DAYS, RENEW_BEFORE_DAYS, check_days, check_renewal
+from .names import DEFAULT_URI_SCHEMES, check_uri_schemes, first_or_none, sorted_unique_names
 from .private_key import private_key
+from .signing import sign
 from .subject import DistinguishedName, resolve_overrides
 
 SERVER_USES = ["digital_signature", "server_auth"]
@@ -65,6 +64,7 @@ class ServiceCert(Construct):
         dns_names: Sequence[str] = (),
         ip_addresses: Sequence[str] = (),
         uris: Sequence[str] = (),
+        uri_schemes: Sequence[str] = DEFAULT_URI_SCHEMES,
         subject: DistinguishedName | None = None,
         key: KeySpec | None = None,
         validity_days: int = LEAF_VALIDITY_DAYS,
@@ -78,6 +78,8 @@ class ServiceCert(Construct):
         :param ip_addresses: IP SANs. Sorted and de-duplicated. Default: none.
         :param uris: URI SANs (e.g. SPIFFE ids). Sorted and de-duplicated. Default: none.
             At least one SAN of any kind is required.
+        :param uri_schemes: the schemes `uris` may use, e.g. add "ldap" for this service only.
+            Default: ("https", "spiffe", "urn").
         :param subject: subject overrides. Fields left as None inherit the CA's organisation
             fields; the common name defaults to the first DNS name (left out if over 64
             characters). "First" is after sorting, so reordering never re-issues.
@@ -89,39 +91,35 @@ class ServiceCert(Construct):
         :param key_version: bump (1 -> 2) to rotate the key on purpose, e.g. after a leak.
             Default: 1.
         """
-        name = addresses.check_service_name(id)
+        names = naming.service_names(id)
+        name = names.name
         owner = f"service {name!r}"
-        self._check_scope_free(scope, name, owner)
 
         dns = sorted_unique_names(name, "dns_names", dns_names)
         ips = sorted_unique_names(name, "ip_addresses", ip_addresses)
-        uri_list = sorted_unique_names(name, "uris", uris)
+        schemes = check_uri_schemes(name, uri_schemes)
+        uri_list = sorted_unique_names(name, "uris", uris, uri_schemes=schemes)
         if not (dns or ips or uri_list):
             raise ValueError(
                 f"{owner}: dns_names, ip_addresses and uris are all empty; expected at least "
                 "one subject alternative name (clients check the name against these)"
             )
         facts = check_authority(owner, "ca", ca)
-        key = facts.key_spec if key is None else key
-        if not isinstance(key, KeySpec):
-            raise TypeError(f"{owner}: key value {key!r} is not a KeySpec (use rsa() or ecdsa())")
-        key.validate(owner)
+        key = check_key_spec(owner, facts.key_spec if key is None else key)
         full_subject = resolve_overrides(owner, subject, facts.subject).or_common_name(
             first_or_none(dns)
         )
         days = check_days(owner, "validity_days", validity_days)
         renew_days = check_renewal(owner, days, renew_before_days)
-        ca_days = facts.max_leaf_validity_days
-        if ca_days is not None and days > ca_days:
-            raise ValueError(
-                f"{owner}: validity_days value {days} outlives {facts.name}, which is valid for "
-                f"{ca_days} days; expected at most {ca_days}"
-            )
+        check_within_ca_lifetime(owner, days, facts)
         uses = self._allowed_uses(owner, key, extra_uses)
         version = check_days(owner, "key_version", key_version)
-
+        naming.claim(
+            TerraformStack.of(scope), owner, name, names=(*names.addresses, *names.outputs)
+        )
         super().__init__(scope, id)
-        addresses.claim(self, name, owner)
+
+        self.names = names
         self.service_name = name
         self.dns_names = dns
         self.ip_addresses = ips
@@ -132,54 +130,29 @@ class ServiceCert(Construct):
         # The provider has no `keepers`: a terraform_data whose input is the version, named in
         # the key's replace_triggered_by, turns a version bump into a reviewable key rotation.
         self.key_version = _terraform_data(self, "key-version", {"version": version})
-        self.key_version.override_logical_id(f"{name}_key_version")
+        self.key_version.override_logical_id(names.key_version_id)
         # A bare address: cdktf renders a resource object as "${...}", which Terraform rejects
         # in replace_triggered_by of JSON configuration.
         rotate_on_version = TerraformResourceLifecycle(
-            replace_triggered_by=[f"terraform_data.{name}_key_version"]
+            replace_triggered_by=[names.key_version_address]
         )
         self.key = private_key(self, name, key, rotate_on_version)
-        self.csr = CertRequest(
+        self.csr, self.cert = sign(
             self,
-            "csr",
-            private_key_pem=self.key.private_key_pem,
-            subject=[full_subject.for_cert_request()],
-            dns_names=dns or None,
-            ip_addresses=ips or None,
-            uris=uri_list or None,
-        )
-        self.csr.override_logical_id(name)
-        hours = days * HOURS_PER_DAY
-        self.cert = LocallySignedCert(
-            self,
-            "cert",
-            cert_request_pem=self.csr.cert_request_pem,
-            ca_cert_pem=facts.cert_pem,
-            ca_private_key_pem=facts.private_key_pem,
-            validity_period_hours=hours,
-            early_renewal_hours=renew_days * HOURS_PER_DAY,
+            name,
+            owner=owner,
+            kind="a certificate",
+            key=self.key,
+            subject=full_subject,
+            ca=facts,
+            validity_days=days,
+            renew_before_days=renew_days,
             allowed_uses=uses,
-            lifecycle=TerraformResourceLifecycle(
-                precondition=[
-                    within_ca_lifetime(
-                        hours,
-                        facts,
-                        f"{owner}: a certificate issued now for {days} days would outlive "
-                        f"{facts.name}. Shorten validity_days or rotate the CA first.",
-                    )
-                ]
-            ),
+            dns_names=dns,
+            ip_addresses=ips,
+            uris=uri_list,
         )
-        self.cert.override_logical_id(name)
-        self._outputs(name, facts)
-
-    @staticmethod
-    def _check_scope_free(scope: Construct, name: str, owner: str) -> None:
-        if scope.node.try_find_child(name) is not None:
-            raise ValueError(
-                f"{owner}: the id {name!r} is already used in {scope.node.path!r}; "
-                "expected each service to be defined once"
-            )
+        self._outputs(facts)
 
     @staticmethod
     def _allowed_uses(owner: str, key: KeySpec, extra_uses: Sequence[str]) -> list[str]:
@@ -199,7 +172,8 @@ class ServiceCert(Construct):
             uses.add(use)
         return sorted(uses)
 
-    def _outputs(self, name: str, ca: CaFacts) -> None:
+    def _outputs(self, ca: CaFacts) -> None:
+        name = self.service_name
         chain = list(ca.chain_pems)
         info = TerraformOutput(
             self,
@@ -220,7 +194,7 @@ class ServiceCert(Construct):
                 "key_algorithm": self.key_spec.describe(),
             },
         )
-        info.override_logical_id(f"service_{name}")
+        info.override_logical_id(self.names.output)
         secret = TerraformOutput(
             self,
             "private-key",
@@ -228,7 +202,7 @@ class ServiceCert(Construct):
             value=self.key.private_key_pem,
             sensitive=True,
         )
-        secret.override_logical_id(f"service_{name}_private_key_pem")
+        secret.override_logical_id(self.names.key_output)
 
 
 def _terraform_data(scope: Construct, id: str, input: dict[str, object]) -> TerraformResource:

@@ -33,6 +33,13 @@ def test_a_service_is_a_key_a_csr_and_a_signed_cert() -> None:
     assert cert["ca_private_key_pem"] == "${tls_private_key.ca.private_key_pem}"
 
 
+def test_a_leaf_carries_a_subject_key_identifier_and_is_no_ca() -> None:
+    # RFC 5280 4.2.1.2: a subject key identifier SHOULD be in every end-entity certificate.
+    cert = resource(_one_service(), "tls_locally_signed_cert", "app")
+    assert cert["set_subject_key_id"] is True
+    assert "is_ca_certificate" not in cert
+
+
 def test_defaults_are_397_days_renewed_30_days_early() -> None:
     cert = resource(_one_service(), "tls_locally_signed_cert", "app")
     assert cert["validity_period_hours"] == 397 * 24

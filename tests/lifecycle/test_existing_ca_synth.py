@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from ca_constructs.existing_ca import ExistingCa
+from ca_constructs.existing_ca import KEY_BLOCK_PATTERN, ExistingCa
 from ca_constructs.service_cert import ServiceCert
 
 NOW = dt.datetime.now(dt.UTC)
@@ -35,7 +39,7 @@ SUBJECT = x509.Name(
 Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
 
-NORMALISED_KEY = '${format("%s\\n", trimspace(var.ca_private_key_pem))}'
+CHECKED_KEY = "${data.tls_public_key.ca.private_key_pem}"
 
 
 def make_cert(
@@ -101,10 +105,8 @@ def test_key_is_a_sensitive_variable_named_after_the_ca(adopted: Any) -> None:
     variable = doc["variable"]["ca_private_key_pem"]
     assert variable["sensitive"] is True
     assert variable["type"] == "string"
-    # Normalised, so a key pasted with or without its final newline re-issues nothing.
-    assert doc["resource"]["tls_locally_signed_cert"]["web"]["ca_private_key_pem"] == (
-        NORMALISED_KEY
-    )
+    # Signed with the key as the check read it, so nothing is signed before the check passes.
+    assert doc["resource"]["tls_locally_signed_cert"]["web"]["ca_private_key_pem"] == CHECKED_KEY
 
 
 def test_leaf_is_signed_with_the_file_certificate(adopted: Any) -> None:
@@ -115,7 +117,10 @@ def test_leaf_is_signed_with_the_file_certificate(adopted: Any) -> None:
 def test_key_check_compares_with_the_certificate_public_key(adopted: Any) -> None:
     doc, pem, _ = adopted
     check = doc["data"]["tls_public_key"]["ca"]
-    assert check["private_key_pem"] == NORMALISED_KEY
+    assert check["private_key_pem"] == (
+        f'${{format("%s\\n", regex("{KEY_BLOCK_PATTERN}", '
+        'replace(var.ca_private_key_pem, "\\r", "")))}'
+    )
     public = x509.load_pem_x509_certificate(pem.encode()).public_key()
     body = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -233,7 +238,9 @@ def test_refuses_a_ca_that_is_not_self_signed(tmp_path: Path) -> None:
 
 def test_refuses_a_short_rsa_key(tmp_path: Path) -> None:
     path = write_cert(tmp_path, key=rsa.generate_private_key(65537, 1024))  # noqa: S505 - the point
-    with pytest.raises(ValueError, match="1024-bit RSA key; expected at least 2048"):
+    with pytest.raises(
+        ValueError, match=r"1024-bit RSA key, .*; expected RSA of at least 2048 bits"
+    ):
         ExistingCa(new_stack(), "ca", cert_file=path)
 
 
@@ -254,3 +261,161 @@ def test_refuses_a_leaf_that_outlives_the_adopted_ca(tmp_path: Path) -> None:
     ca = ExistingCa(stack, "ca", cert_file=path)
     with pytest.raises(ValueError, match=r"validity_days value 397 outlives CA 'ca'.*100 days"):
         ServiceCert(stack, "web", ca=ca, dns_names=["web.internal.example"])
+
+
+# --- the key expressions, evaluated by Terraform itself ------------------------------------
+#
+# The key is never read at synth, so what ExistingCa hands the provider is decided by the
+# Terraform expressions it synthesizes. These tests run exactly those expressions (the data
+# source's input and preconditions, moved onto an output) in `terraform apply`, no provider.
+
+
+def _pem(key: Key, fmt: serialization.PrivateFormat, password: bytes | None = None) -> str:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, fmt, encryption).decode()
+
+
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+RSA_KEY = rsa.generate_private_key(65537, 2048)
+PKCS8 = serialization.PrivateFormat.PKCS8
+TRADITIONAL = serialization.PrivateFormat.TraditionalOpenSSL
+# What `openssl ecparam -name prime256v1 -genkey` writes before the key.
+EC_PARAMETERS = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+BAG_ATTRIBUTES = "Bag Attributes\n    localKeyID: 01 02 03 04\nKey Attributes: <No Attributes>\n"
+
+
+def _said(log: str) -> str:
+    """Terraform's output with its line wrapping undone."""
+    return " ".join(log.split())
+
+
+Evaluate = Callable[[dict[str, str]], tuple[int, str, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def evaluate(tmp_path_factory: pytest.TempPathFactory) -> Evaluate:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("needs the terraform binary")
+    folder = tmp_path_factory.mktemp("key-expressions")
+    path = folder / "ca-crt.pem"
+    path.write_text(make_cert()[0])
+    stack = new_stack()
+    ExistingCa(stack, "ca", cert_file=path)
+    doc = synth(stack)
+    variable = json.dumps(doc["variable"]["ca_private_key_pem"])
+    check = doc["data"]["tls_public_key"]["ca"]
+    output = json.dumps(
+        {
+            "value": "${nonsensitive(" + check["private_key_pem"][2:-1] + ")}",
+            "precondition": check["lifecycle"]["precondition"],
+        }
+    )
+    env = dict(os.environ, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+
+    def run(*args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [terraform, *args, "-no-color"],
+            cwd=folder,
+            env={**env, **(extra or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def apply(keys: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+        # One variable and one output per case, so one apply judges several keys.
+        config = {
+            "variable": {
+                case: json.loads(variable.replace("var.ca_private_key_pem", f"var.{case}"))
+                for case in keys
+            },
+            "output": {
+                case: json.loads(output.replace("var.ca_private_key_pem", f"var.{case}"))
+                for case in keys
+            },
+        }
+        # Indented: Terraform quotes the config line it blames, which must not hold every message.
+        (folder / "main.tf.json").write_text(json.dumps(config, indent=1))
+        (folder / "terraform.tfstate").unlink(missing_ok=True)
+        done = run(
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            extra={f"TF_VAR_{case}": key for case, key in keys.items()},
+        )
+        if done.returncode != 0:
+            return done.returncode, done.stdout + done.stderr, {}
+        shown = json.loads(run("output", "-json").stdout)
+        return 0, done.stdout + done.stderr, {case: shown[case]["value"] for case in keys}
+
+    init = run("init", "-input=false")
+    assert init.returncode == 0, init.stderr
+    return apply
+
+
+def test_only_the_key_block_reaches_the_provider_with_lf_line_endings(evaluate: Evaluate) -> None:
+    pkcs8 = _pem(EC_KEY, PKCS8)
+    sec1 = _pem(EC_KEY, TRADITIONAL)
+    pkcs1 = _pem(RSA_KEY, TRADITIONAL)
+    cert_pem = make_cert()[0]
+    code, log, handed = evaluate(
+        {
+            "pkcs8": pkcs8,
+            "pkcs8_no_newline": pkcs8.rstrip("\n"),
+            "ecparam_genkey": EC_PARAMETERS + sec1,
+            "crlf": pkcs1.replace("\n", "\r\n"),
+            "bag_attributes": BAG_ATTRIBUTES + pkcs8 + BAG_ATTRIBUTES + cert_pem,
+        }
+    )
+    assert code == 0, log
+    assert handed == {
+        "pkcs8": pkcs8,
+        "pkcs8_no_newline": pkcs8,
+        "ecparam_genkey": sec1,
+        "crlf": pkcs1,
+        "bag_attributes": pkcs8,
+    }
+
+
+@pytest.mark.parametrize(
+    "fmt", [PKCS8, TRADITIONAL], ids=["encrypted-pkcs8", "proc-type-encrypted"]
+)
+def test_an_encrypted_key_is_refused_once_in_the_projects_words(
+    evaluate: Evaluate, fmt: serialization.PrivateFormat
+) -> None:
+    key = _pem(RSA_KEY, fmt, password=b"secret")
+    code, log, _ = evaluate({"encrypted": key})
+    assert code != 0
+    assert "CA 'ca': TF_VAR_ca_private_key_pem holds an encrypted key" in _said(log)
+    assert "holds no unencrypted key block" not in _said(log)
+    assert key.splitlines()[-2] not in log
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        EC_PARAMETERS,  # `openssl ecparam` without -genkey
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB",
+        _pem(EC_KEY, PKCS8).replace("\n", "!\n", 2),  # a damaged key is never printed
+    ],
+    ids=["parameters-only", "not-pem", "damaged"],
+)
+def test_text_without_a_key_block_is_refused_and_never_printed(
+    evaluate: Evaluate, text: str
+) -> None:
+    code, log, _ = evaluate({"wrong": text})
+    assert code != 0
+    assert "TF_VAR_ca_private_key_pem holds no unencrypted key block in PEM form" in _said(log)
+    assert max(text.splitlines(), key=len) not in log
+
+
+def test_a_blank_key_is_refused_as_empty(evaluate: Evaluate) -> None:
+    code, log, _ = evaluate({"blank": " \n"})
+    assert code != 0
+    assert "CA 'ca': TF_VAR_ca_private_key_pem is empty" in _said(log)
+    assert "key block" not in log
