@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.handler(args)
     except OperationError as error:
+        if error.detail:
+            print(error.detail, file=sys.stderr)
         print(f"internal-ca: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

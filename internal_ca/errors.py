@@ -2,4 +2,12 @@
 
 
 class OperationError(Exception):
-    """A failure the user can act on; its message is one line and never holds a secret."""
+    """A failure the user can act on; its message is one line and never holds a secret.
+
+    `detail` is an optional block shown after the reason, such as Terraform's own error
+    blocks. It must already have gone through `diagnostics.redact`.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail

@@ -1,6 +1,6 @@
 """A deployed stack's outputs, read the way Terraform sees them right now.
 
-`terraform output -json` holds every service's private key, so its text is parsed in memory
+The state's outputs hold every service's private key, so its text is parsed in memory
 and never printed, logged or written anywhere; callers get typed records and ask for a key
 only when they are about to export or check it.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from ca_constructs import naming
 from internal_ca.errors import OperationError
-from internal_ca.terraform import diagnostics
+from internal_ca.state.read import read_state
 from internal_ca.terraform.project import Project
 from internal_ca.terraform.workspace import Workspace
 
@@ -81,21 +81,11 @@ def read_deployed(workspace: Workspace) -> list[StackOutputs]:
 
 
 def read_stack(workspace: Workspace, stack: str) -> StackOutputs | None:
-    """One stack's outputs, or None when it has never been deployed."""
-    done = workspace.terraform(stack, "output", "-json", "-no-color")
-    if done.returncode != 0:
-        # stderr never holds output values, but keep only its first error line anyway.
-        raise OperationError(
-            f"`terraform output` failed for stack {stack!r}: " + diagnostics.reason(done.stderr)
-        )
-    try:
-        raw = json.loads(done.stdout or "{}")
-    except json.JSONDecodeError:
-        raise OperationError(f"`terraform output -json` for stack {stack!r} is not JSON") from None
-    values = {name: item.get("value") for name, item in raw.items() if isinstance(item, dict)}
-    if not values:
+    """One stack's outputs, read from its state; None when it has never been deployed."""
+    state = read_state(workspace.project, stack, workspace.env)
+    if state is None or not state.outputs:
         return None
-    return parse_outputs(stack, values, renewal_hours(workspace.project, stack))
+    return parse_outputs(stack, state.outputs, renewal_hours(workspace.project, stack))
 
 
 def parse_outputs(
@@ -171,23 +161,12 @@ def renewal_hours(project: Project, stack: str) -> dict[tuple[str, str], float]:
 
 
 def read_ca_private_key(workspace: Workspace, stack: str, ca_name: str) -> str:
-    """The CA key from state (`terraform show -json`), in memory: only for --include-ca-key."""
-    done = workspace.terraform(stack, "show", "-json", "-no-color")
-    if done.returncode != 0:
-        raise OperationError(
-            f"`terraform show` failed for stack {stack!r}: " + diagnostics.reason(done.stderr)
-        )
-    try:
-        state = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        raise OperationError(f"`terraform show -json` for stack {stack!r} is not JSON") from None
+    """The CA key from state, in memory: only for --include-ca-key and signing CRLs."""
+    state = read_state(workspace.project, stack, workspace.env)
     address = naming.CaNames(ca_name).key_address
-    resources = state.get("values", {}).get("root_module", {}).get("resources", [])
-    for resource in resources:
-        if resource.get("address") == address:
-            key = resource.get("values", {}).get("private_key_pem")
-            if isinstance(key, str) and key:
-                return key
+    key = state.attribute(address, "private_key_pem") if state else None
+    if isinstance(key, str) and key:
+        return key
     raise OperationError(
         f"stack {stack!r} has no {address} in state; an adopted CA's key is not kept in "
         "state, so take it from where you keep it (e.g. the password manager)"

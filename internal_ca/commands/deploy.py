@@ -24,6 +24,7 @@ from internal_ca.plan.guard import GuardOptions
 from internal_ca.plan.model import Action
 from internal_ca.plan.run import PlannedStack, planned
 from internal_ca.state.local import ensure_state_dir, refuse_tracked_state
+from internal_ca.terraform import diagnostics
 from internal_ca.terraform.toolchain import stream
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
@@ -110,18 +111,24 @@ def _approved() -> bool:
 
 def _apply(workspace: Workspace, item: PlannedStack, out: TextIO) -> None:
     assert item.plan_file is not None
-    code = stream(
+    code, shown = stream(
         ["terraform", "apply", "-input=false", "-no-color", item.plan_file],
         cwd=workspace.stack_dir(item.stack),
         env=workspace.env,
         out=out,
     )
     ensure_state_dir(workspace.project)
-    if code != 0:
+    if code == 0:
+        return
+    if "Saved plan is stale" in shown:
         raise OperationError(
-            f"terraform apply failed for stack {item.stack!r} (exit {code}); see the output "
-            "above. Run `internal-ca plan` to see what is left to do"
+            f"stack {item.stack!r}: the state changed after this plan was made (another deploy "
+            "ran); nothing was applied. Run `internal-ca deploy` again to review the new plan"
         )
+    raise OperationError(
+        f"terraform apply failed for stack {item.stack!r} (exit {code}): "
+        f"{diagnostics.reason(shown)}. Run `internal-ca plan` to see what is left to do"
+    )
 
 
 def _report(workspace: Workspace, stacks: Sequence[PlannedStack], out: TextIO) -> None:

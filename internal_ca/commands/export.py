@@ -76,7 +76,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def export_command(args: argparse.Namespace) -> int:
     check_private_dir(args.dir)
-    workspace = open_workspace(args.stack)
+    workspace = open_workspace(args.stack, init=False)
     deployed = read_deployed(workspace)
     written = export_stacks(
         workspace,

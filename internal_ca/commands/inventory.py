@@ -86,7 +86,7 @@ def _days(text: str) -> float:
 
 
 def inventory_command(args: argparse.Namespace) -> int:
-    workspace = open_workspace(args.stack)
+    workspace = open_workspace(args.stack, init=False)
     now = utc_now()
     rows = [row for stack in read_deployed(workspace) for row in collect_rows(stack, now)]
     if args.json:

@@ -91,8 +91,9 @@ def _terraform(args: list[str], workdir: Path, env: dict[str, str], stack: str) 
     """Run terraform; its output may hold state, so it is returned and never shown."""
     done = run(["terraform", *args], cwd=workdir, env=env)
     if done.returncode != 0:
-        reason = diagnostics.reason(done.stderr)
-        raise OperationError(f"terraform {args[0]} {args[1]} failed for stack {stack}: {reason}")
+        raise diagnostics.failure(
+            f"terraform {args[0]} {args[1]} failed for stack {stack}", done.stderr
+        )
     return done.stdout
 
 

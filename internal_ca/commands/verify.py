@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    workspace = open_workspace(args.stack)
+    workspace = open_workspace(args.stack, init=False)
     results = [result for stack in read_deployed(workspace) for result in verify_stack(stack)]
     failed = [result for result in results if result.problems]
     if args.json:

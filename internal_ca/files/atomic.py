@@ -59,6 +59,9 @@ def write_atomic(path: Path, content: str, *, secret: bool) -> None:
     except OSError as error:
         raise OperationError(f"cannot write {path}: {error.strerror}") from None
     try:
+        # The umask (077 in every command) only narrows the mode given to open(); set it
+        # exactly, so a public certificate is 0644 and a key stays 0600.
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(content)
             handle.flush()

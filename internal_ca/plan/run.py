@@ -74,9 +74,7 @@ def read_plan_file(path: Path) -> object:
 def _show_json(workspace: Workspace, stack: str, plan_file: Path, cwd: Path) -> object:
     done = workspace.terraform(stack, "show", "-json", "-no-color", plan_file, cwd=cwd)
     if done.returncode != 0:
-        raise OperationError(
-            f"terraform show -json failed for stack {stack!r}: " + diagnostics.reason(done.stderr)
-        )
+        raise diagnostics.failure(f"terraform show -json failed for stack {stack!r}", done.stderr)
     return load_plan_json(done.stdout, f"the plan of stack {stack!r}")
 
 
@@ -136,9 +134,7 @@ def planned(workspace: Workspace, stack: str) -> Iterator[PlannedStack]:
             return
         blocked = diagnostics.prevent_destroy_addresses(output)
         if not blocked:
-            raise OperationError(
-                f"terraform plan failed for stack {stack!r}: {diagnostics.reason(output)}"
-            )
+            raise diagnostics.failure(f"terraform plan failed for stack {stack!r}", output)
         try:
             document = _review_plan(workspace, stack, tmp)
         except OperationError as error:

@@ -40,9 +40,14 @@ def refuse_tracked_state(project: Project) -> None:
 
 def check_local_state(project: Project, stack: str) -> None:
     """A damaged state file would make Terraform re-issue everything: stop instead."""
-    path = project.state_dir / f"{stack}.tfstate"
+    load_local_state(project, stack)
+
+
+def load_local_state(project: Project, stack: str) -> object | None:
+    """The parsed state file (it holds keys: keep it in memory), or None if there is none."""
+    path = state_path(project, stack)
     if not path.exists():
-        return
+        return None
     backup = path.with_name(path.name + ".backup")
     hint = (
         f"restore {backup} (the state before the last change)"
@@ -61,6 +66,7 @@ def check_local_state(project: Project, stack: str) -> None:
             f"state file {path} is damaged (not a Terraform state); nothing was changed. "
             f"To recover, {hint}"
         )
+    return data
 
 
 def state_path(project: Project, stack: str) -> Path:

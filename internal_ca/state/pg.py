@@ -33,6 +33,20 @@ class LockHolder:
 
 def psql_rows(settings: PgSettings, sql: str) -> list[list[str]]:
     """Rows of one query; the password comes from PGPASSWORD/~/.pgpass as for Terraform."""
+    return [line.split("\t") for line in _psql(settings, sql).splitlines() if line.strip()]
+
+
+def state_document(settings: PgSettings) -> str | None:
+    """The default workspace's state JSON (it holds keys: parse it in memory), or None."""
+    if state_row_id(settings) is None:
+        return None
+    query = f"SELECT data FROM {settings.schema_name}.states WHERE name = '{WORKSPACE}'"  # noqa: S608 - validated schema
+    text = _psql(settings, query)
+    return text or None
+
+
+def _psql(settings: PgSettings, sql: str) -> str:
+    """One query's unaligned output; psql's own errors never hold row data."""
     psql = shutil.which("psql")
     if psql is None:
         raise OperationError("psql is not installed; install the PostgreSQL client tools")
@@ -50,7 +64,7 @@ def psql_rows(settings: PgSettings, sql: str) -> list[list[str]]:
             "cannot query the pg backend (set "
             f"{CONN_STR_VAR} and PGPASSWORD): " + (detail[-1] if detail else "psql failed")
         )
-    return [line.split("\t") for line in done.stdout.splitlines() if line.strip()]
+    return done.stdout
 
 
 def state_row_id(settings: PgSettings) -> int | None:

@@ -15,16 +15,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from internal_ca.errors import OperationError
+
 WITHHELD = "[withheld]"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FRAME = "│╷╵"
-# A PEM block, including one whose END line was cut off, and one inside a JSON string.
-_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.DOTALL)
+# A whole PEM block; one cut short (no END line) is masked line by line in redact().
+_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.DOTALL)
+_PEM_BEGIN = "-----BEGIN"
+_BODY_LINE = re.compile(r"^[\s│\"']*[A-Za-z0-9+/=]+[\s\"']*$")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{48,}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _ESCAPED_RUN = re.compile(r"(?:[A-Za-z0-9+/=]{16,}(?:\\n|\\r){1,2}){2,}[A-Za-z0-9+/=]*")
-_PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_.]*(Error|Exception): \S")
+# "ValueError: …" from the app; Terraform's own "Error: …" has nothing before "Error".
+_PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_.]+(Error|Exception): \S")
 _PREVENT_DESTROY = re.compile(
     r"Resource\s+([A-Za-z0-9_.\-\[\]\"]+)\s+has\s+lifecycle\.prevent_destroy\s+set"
 )
@@ -36,8 +41,16 @@ def redact(text: str) -> str:
     text = _PEM_BLOCK.sub(WITHHELD, text)
     text = _ESCAPED_RUN.sub(WITHHELD, text)
     lines = []
+    in_body = False  # after a BEGIN line whose END never came: the body lines that follow
     for line in text.split("\n"):
-        lines.append(WITHHELD if "PRIVATE KEY" in line else _BASE64_RUN.sub(_unless_hex, line))
+        if _PEM_BEGIN in line or "PRIVATE KEY" in line:
+            in_body = _PEM_BEGIN in line
+            lines.append(WITHHELD)
+        elif in_body and _BODY_LINE.match(line):
+            lines.append(WITHHELD)
+        else:
+            in_body = False
+            lines.append(_BASE64_RUN.sub(_unless_hex, line))
     return "\n".join(lines)
 
 
@@ -107,6 +120,11 @@ def parse(output: str) -> list[Diagnostic]:
 def error_blocks(output: str) -> list[str]:
     """The `Error:` blocks of a tool's output, as Terraform wrote them, redacted."""
     return [item.block() for item in parse(output) if item.severity == "Error"]
+
+
+def failure(message: str, output: str) -> OperationError:
+    """An error for a failed tool run: `message: <reason>`, Terraform's blocks as detail."""
+    return OperationError(f"{message}: {reason(output)}", "\n\n".join(error_blocks(output)))
 
 
 def reason(output: str) -> str:

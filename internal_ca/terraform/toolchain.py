@@ -61,12 +61,14 @@ def run(
 
 def stream(
     args: Sequence[str | Path], *, cwd: Path, env: dict[str, str], out: TextIO = sys.stdout
-) -> int:
+) -> tuple[int, str]:
     """Run a tool, showing its progress line by line through the one redaction filter.
 
+    Returns the exit status and the redacted output, for the caller's one-line reason.
     Terraform ends an apply with every output's value; those are certificates at best and
     the reason `terraform output` is never shown, so that section is left out.
     """
+    shown: list[str] = []
     with subprocess.Popen(
         [str(arg) for arg in args],
         cwd=cwd,
@@ -81,6 +83,8 @@ def stream(
             if line.startswith("Outputs:"):
                 in_outputs = True
             if not in_outputs:
-                out.write(diagnostics.redact(line))
+                text = diagnostics.redact(line)
+                shown.append(text)
+                out.write(text)
                 out.flush()
-        return process.wait()
+        return process.wait(), "".join(shown)

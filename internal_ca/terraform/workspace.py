@@ -207,13 +207,14 @@ def init_if_needed(workspace: Workspace, stack: str) -> None:
     done = workspace.terraform(stack, "init", "-input=false", "-no-color")
     if done.returncode != 0:
         output = done.stdout + done.stderr
-        raise OperationError(
-            explain_init_failure(output, mode)
-            or f"terraform init failed for stack {stack!r}: " + diagnostics.reason(output)
-        )
+        explained = explain_init_failure(output, mode)
+        if explained:
+            raise OperationError(explained)
+        raise diagnostics.failure(f"terraform init failed for stack {stack!r}", output)
     if mode != STANDIN and working.is_file():
         kept.parent.mkdir(exist_ok=True)
         shutil.copyfile(working, kept)
+    stamp_path.parent.mkdir(mode=0o700, exist_ok=True)
     stamp_path.write_text(_init_fingerprint(workspace, stack, working))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,9 +12,11 @@ from cert_checks import public_key_of_cert, public_key_of_private, sans, serial_
 from e2e_project import (
     DEFAULT_CA,
     PEM_PRIVATE_KEY,
+    REPO,
     TempProject,
     copy_project,
     planned_actions,
+    redact,
     service_line,
 )
 
@@ -171,19 +176,51 @@ def test_changing_the_ca_subject_is_refused_and_changes_nothing(
     assert state.read_bytes() == before
 
 
-def test_deploying_with_terraform_apply_gives_the_same_result(
+def _cdktf(project: TempProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """The bare cdktf CLI, with the provider source the environment selects (the stand-in)."""
+    config = subprocess.run(
+        [sys.executable, "-m", "tls_standin.install", str(project.root / ".internal-ca" / "rc")],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    done = subprocess.run(
+        [str(REPO / "node_modules" / ".bin" / "cdktf"), *args],
+        cwd=project.root,
+        env=project.env(TF_CLI_CONFIG_FILE=config),
+        text=True,
+        capture_output=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, redact(done.stdout + done.stderr)[-3000:]
+    return done
+
+
+def test_cdktf_deploy_and_internal_ca_deploy_agree(
     deployed: tuple[TempProject, str], tmp_path: Path
 ) -> None:
-    project = copy_project(deployed[0], tmp_path / "direct")
-    before = project.serials()
-    project.write_app(
-        _services_code(SERVICES) + service_line("grafana", "grafana.internal.example")
-    )
-    done = project.cli("deploy", "--auto-approve", "--apply-with-terraform")
-    assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed." in done.stdout
-    assert PEM_PRIVATE_KEY not in done.stdout + done.stderr
-    after = project.serials()
-    assert {k: v for k, v in after.items() if k != "grafana"} == before
-    assert project.plan_exit_code() == 0
-    ca_pem = project.outputs()["ca"]["cert_pem"]
-    assert verify(ca_pem, project.services()["grafana"]["cert_pem"], "grafana.internal.example")
+    """The users' card says `cdktf deploy`: it must give what `internal-ca deploy` gives."""
+    added = _services_code(SERVICES) + service_line("grafana", "grafana.internal.example")
+    ours = copy_project(deployed[0], tmp_path / "ours")
+    theirs = copy_project(deployed[0], tmp_path / "theirs")
+    before = ours.serials()
+    for project in (ours, theirs):
+        project.write_app(added)
+
+    ours.deploy()
+    ours_json = json.loads((ours.stack_dir / "cdk.tf.json").read_text())
+    _cdktf(theirs, "synth")
+    assert json.loads((theirs.stack_dir / "cdk.tf.json").read_text()) == ours_json
+    diff = _cdktf(theirs, "diff", "--skip-synth")
+    assert "4 to add, 0 to change, 0 to destroy" in diff.stdout
+    deploy = _cdktf(theirs, "deploy", "--skip-synth", "--auto-approve")
+    assert PEM_PRIVATE_KEY not in deploy.stdout + deploy.stderr
+
+    for project in (ours, theirs):
+        after = project.serials()
+        assert {k: v for k, v in after.items() if k != "grafana"} == before
+        assert project.plan_exit_code() == 0
+        ca_pem = project.outputs()["ca"]["cert_pem"]
+        grafana = project.services()["grafana"]["cert_pem"]
+        assert verify(ca_pem, grafana, "grafana.internal.example")
