@@ -136,6 +136,11 @@ class CaNames(_KeyOwnerNames):
         return f"{PUBLIC_KEY_DATA}.{self.name}"
 
     @property
+    def pin_file(self) -> str:
+        """The committed CA certificate in pins/<stack>/; the root "ca" gives ca-crt.pem."""
+        return f"{self.name}-crt.pem"
+
+    @property
     def crl_pem_file(self) -> str:
         return f"{self.name}-crl.pem"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from internal_ca.certs.serials import openssl_hex
+from internal_ca.certs.times import iso as iso  # re-exported: commands show times with it
 from internal_ca.errors import OperationError
 
 DAY = dt.timedelta(days=1)
@@ -98,8 +99,3 @@ def _ip_order(text: str) -> tuple[int, str]:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def iso(moment: dt.datetime) -> str:
-    """RFC 3339 in UTC, as Terraform writes validity times."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

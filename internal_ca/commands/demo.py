@@ -21,6 +21,7 @@ from ca_constructs import naming
 from internal_ca.certs.checks import ServiceMaterial, check_service
 from internal_ca.certs.facts import facts, iso, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
+from internal_ca.certs.pins import load_pins
 from internal_ca.commands.deploy import deploy
 from internal_ca.commands.export import CA_CERT, MANIFEST, export_stacks
 from internal_ca.errors import OperationError
@@ -118,9 +119,11 @@ def deploy_offline(work: Project) -> Workspace:
     workspace = open_workspace(
         project=work, mode=STANDIN, env_overrides={"INTERNAL_CA_BACKEND": "local"}
     )
+    # The scratch copy pins its own CA in its own pins/; the first run is its --initial.
+    first = not any(load_pins(work, stack) for stack in workspace.stacks)
     summary = io.StringIO()
     try:
-        code = deploy(workspace, GuardOptions(), auto_approve=True, out=summary)
+        code = deploy(workspace, GuardOptions(), initial=first, auto_approve=True, out=summary)
     except OperationError as error:
         raise OperationError(
             f"demo deploy failed: {error}; rerun with --reset to start over"

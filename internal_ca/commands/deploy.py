@@ -12,18 +12,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from typing import TextIO
 
 from internal_ca.certs.facts import facts, iso, load_cert
-from internal_ca.certs.outputs import read_stack
-from internal_ca.commands.review import GUARD_TRIPPED, add_guard_arguments, guard_options, review
+from internal_ca.certs.outputs import parse_outputs
+from internal_ca.certs.pins import fingerprint, write_pins
+from internal_ca.commands.review import (
+    GUARD_TRIPPED,
+    add_guard_arguments,
+    guard_options,
+    review_workspace,
+)
 from internal_ca.errors import OperationError
 from internal_ca.plan.guard import GuardOptions
 from internal_ca.plan.model import Action
 from internal_ca.plan.run import PlannedStack, planned
 from internal_ca.state.local import ensure_state_dir, refuse_tracked_state
+from internal_ca.state.read import StackState, read_state
 from internal_ca.terraform import diagnostics
 from internal_ca.terraform.toolchain import stream
 from internal_ca.terraform.workspace import Workspace, open_workspace
@@ -60,11 +67,18 @@ def deploy_command(args: argparse.Namespace) -> int:
             "no terminal to ask for approval; review `make plan` and run with AUTO_APPROVE=1"
         )
     workspace = open_workspace(args.stack)
-    return deploy(workspace, guard_options(args), auto_approve=args.auto_approve)
+    return deploy(
+        workspace, guard_options(args), initial=args.initial, auto_approve=args.auto_approve
+    )
 
 
 def deploy(
-    workspace: Workspace, options: GuardOptions, *, auto_approve: bool, out: TextIO = sys.stdout
+    workspace: Workspace,
+    options: GuardOptions,
+    *,
+    initial: bool,
+    auto_approve: bool,
+    out: TextIO = sys.stdout,
 ) -> int:
     """The one deploy path, for `deploy` and `demo` alike; returns the exit status."""
     refuse_tracked_state(workspace.project)
@@ -72,10 +86,10 @@ def deploy(
     with ExitStack() as plans:
         stacks = [plans.enter_context(planned(workspace, name)) for name in workspace.stacks]
         summaries = [item.summary for item in stacks]
-        report, reasons = review(summaries, options)
-        out.write(report)
-        if reasons:
-            print("internal-ca: guard: " + "; ".join(reasons), file=sys.stderr)
+        reviewed = review_workspace(workspace, summaries, options, initial=initial)
+        out.write(reviewed.report)
+        if reviewed.reasons:
+            print("internal-ca: guard: " + "; ".join(reviewed.reasons), file=sys.stderr)
             return GUARD_TRIPPED
         if all(summary.nothing_to_do for summary in summaries):
             out.write("Nothing to deploy.\n")
@@ -86,7 +100,7 @@ def deploy(
         for item in stacks:
             if not item.summary.nothing_to_do:
                 _apply(workspace, item, out)
-    _report(workspace, stacks, out)
+    _report(workspace, stacks, reviewed.states, out)
     return 0
 
 
@@ -131,13 +145,23 @@ def _apply(workspace: Workspace, item: PlannedStack, out: TextIO) -> None:
     )
 
 
-def _report(workspace: Workspace, stacks: Sequence[PlannedStack], out: TextIO) -> None:
-    """What the apply changed, with the serials and expiry now in state."""
+def _report(
+    workspace: Workspace,
+    stacks: Sequence[PlannedStack],
+    before: Mapping[str, StackState | None],
+    out: TextIO,
+) -> None:
+    """Check the apply's outcome in the state itself, then say what it issued and pin CAs.
+
+    Terraform's exit status is not trusted alone: a killed Terraform can leave a state that
+    was never written, so the state must have advanced and hold every planned certificate.
+    """
     for item in stacks:
         if item.summary.nothing_to_do:
             continue
-        outputs = read_stack(workspace, item.stack)
-        issued = {service.name: service for service in outputs.services} if outputs else {}
+        state = _state_after(workspace, item.stack, before.get(item.stack))
+        outputs = parse_outputs(item.stack, state.outputs, {})
+        issued = {service.name: service for service in outputs.services}
         out.write(f"\nDeployed stack {item.stack}:\n")
         for row in item.summary.services:
             if row.action is Action.UNCHANGED:
@@ -159,4 +183,19 @@ def _report(workspace: Workspace, stacks: Sequence[PlannedStack], out: TextIO) -
                 f"  {row.action.value:<9}  {row.service}: serial {cert.serial_hex}, "
                 f"expires {iso(cert.not_after)}\n"
             )
+        for path in write_pins(workspace.project, item.stack, state):
+            out.write(
+                f"  pinned CA certificate {path} (sha256 {fingerprint(path.read_text())}): "
+                "commit it; plans and deploys check the CA in state against it\n"
+            )
     out.write("Done.\n")
+
+
+def _state_after(workspace: Workspace, stack: str, before: StackState | None) -> StackState:
+    state = read_state(workspace.project, stack, workspace.env)
+    if state is None or (before is not None and state.serial <= before.serial):
+        raise OperationError(
+            f"stack {stack!r}: Terraform reported success but the state did not advance "
+            "(it was not written); nothing is confirmed deployed. Run `internal-ca plan`"
+        )
+    return state

@@ -6,8 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from internal_ca.commands.review import GUARD_TRIPPED, add_guard_arguments, guard_options, review
-from internal_ca.plan.model import Summary, summarize_plan
+from internal_ca.commands.review import (
+    GUARD_TRIPPED,
+    add_guard_arguments,
+    guard_options,
+    review,
+    review_workspace,
+)
+from internal_ca.plan.model import summarize_plan
 from internal_ca.plan.render import FORMATS
 from internal_ca.plan.run import plan_stack, read_plan_file
 from internal_ca.terraform.workspace import open_workspace
@@ -47,17 +53,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=plan_command)
 
 
-def _plan_stacks(stack: str | None) -> list[Summary]:
-    workspace = open_workspace(stack)
-    return [plan_stack(workspace, name) for name in workspace.stacks]
+def _review(args: argparse.Namespace) -> tuple[str, list[str]]:
+    options = guard_options(args)
+    if args.plan_json is not None:
+        # A saved plan JSON comes with no state to check pins against: the guard only.
+        summaries = [summarize_plan(args.stack or "plan", read_plan_file(args.plan_json))]
+        return review(summaries, options, args.format)
+    workspace = open_workspace(args.stack)
+    summaries = [plan_stack(workspace, name) for name in workspace.stacks]
+    reviewed = review_workspace(
+        workspace, summaries, options, initial=args.initial, fmt=args.format
+    )
+    return reviewed.report, reviewed.reasons
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    if args.plan_json is not None:
-        summaries = [summarize_plan(args.stack or "plan", read_plan_file(args.plan_json))]
-    else:
-        summaries = _plan_stacks(args.stack)
-    report, reasons = review(summaries, guard_options(args), args.format)
+    report, reasons = _review(args)
     if args.output is not None:
         args.output.write_text(report)
         print(f"internal-ca: wrote {args.output}", file=sys.stderr)

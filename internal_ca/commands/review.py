@@ -1,4 +1,4 @@
-"""What `plan` and `deploy` share: the guard's flags, and the reviewed report they print.
+"""What `plan` and `deploy` share: the guard's flags, the CA pins, and the report they print.
 
 A deploy is refused by exactly what refuses a pull request, so both commands take the same
 flags with the same defaults from here and print the same certificate-level summary.
@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from internal_ca.certs.pins import PINS_DIR, pin_check, pin_reasons, refuse_initial_when_pinned
 from internal_ca.errors import OperationError
 from internal_ca.plan.guard import DEFAULT_MAX_REISSUE, GuardOptions, check
 from internal_ca.plan.model import Summary
 from internal_ca.plan.render import FORMATS
+from internal_ca.state.read import StackState, read_state
+from internal_ca.terraform.workspace import Workspace
 
 GUARD_TRIPPED = 3
 """Exit status when the plan is fine to read but the guard refuses it (1 is an error)."""
@@ -29,6 +33,14 @@ def _count(text: str) -> int:
 
 
 def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--initial",
+        action="store_true",
+        help=(
+            "the stack's first deploy: let the plan create the CA; deploy then pins it in "
+            "pins/STACK/ (commit that folder). Refused once a pin exists"
+        ),
+    )
     parser.add_argument(
         "--allow-ca-replacement",
         action="store_true",
@@ -58,12 +70,51 @@ def guard_options(args: argparse.Namespace) -> GuardOptions:
 
 
 def review(
-    summaries: Sequence[Summary], options: GuardOptions, fmt: str = "text"
+    summaries: Sequence[Summary],
+    options: GuardOptions,
+    fmt: str = "text",
+    extra: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
     """The report and the guard's reasons to refuse (empty when it passes)."""
-    reasons = check(summaries, options)
+    reasons = [*check(summaries, options), *extra]
     report = FORMATS[fmt](summaries, reasons)
     # A last check on top of the plan reader's allow-list: no PEM block ever leaves here.
     if "-----BEGIN" in report or "PRIVATE KEY" in report:
         raise OperationError("the report would contain a PEM block; nothing was printed")
     return report, reasons
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A workspace's plans as reviewed: the report, the guard's verdict, the states before."""
+
+    report: str
+    reasons: list[str]
+    states: dict[str, StackState | None]
+
+
+def review_workspace(
+    workspace: Workspace,
+    summaries: Sequence[Summary],
+    options: GuardOptions,
+    *,
+    initial: bool,
+    fmt: str = "text",
+) -> Reviewed:
+    """The guard plus the CA pins, which need the state as it is before any apply."""
+    if initial:
+        refuse_initial_when_pinned(workspace.project, [item.stack for item in summaries])
+    states: dict[str, StackState | None] = {}
+    pin_problems: list[str] = []
+    for summary in summaries:
+        state = read_state(workspace.project, summary.stack, workspace.env)
+        states[summary.stack] = state
+        where = f"{PINS_DIR}/{summary.stack}/"
+        pin_problems += pin_reasons(
+            pin_check(workspace.project, summary, state),
+            initial=initial,
+            allow_ca_replacement=options.allow_ca_replacement,
+            where=where,
+        )
+    report, reasons = review(summaries, options, fmt, pin_problems)
+    return Reviewed(report, reasons, states)

@@ -2,18 +2,22 @@
 
 A plan JSON holds every private key in plain text (in `prior_state`, `planned_values`,
 `resource_changes[*].change.before/after` and sensitive outputs). Nothing from it reaches the
-report unless this module copies it: only `resource_changes`, and from each change only the
-address, the actions, the replace paths and a short list of certificate fields, each checked
-for its expected type and shape. Anything else, or anything of the wrong shape, is dropped.
-Error messages name a position in the document, never a value from it.
+report unless this module copies it: from `resource_changes`, only the address, the actions,
+the replace paths and a short list of certificate fields, each checked for its expected type
+and shape; from `output_changes` and the configuration's outputs, only names, actions,
+sensitivity and references. Anything else, or anything of the wrong shape, is dropped.
+Secret values are only ever compared or searched in place, to a yes/no (did this PEM text
+change, does this output hold a private key), and never kept. Error messages name a position
+in the document, never a value from it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from internal_ca.certs.times import display_time
 from internal_ca.errors import OperationError
 
 # Terraform resource types and names: identifiers, hyphens allowed in names.
@@ -23,9 +27,18 @@ _ADDRESS = re.compile(
     r'[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*(\[[0-9]+\]|\["[A-Za-z0-9_.-]*"\])?$'
 )
 _DECIMAL = re.compile(r"^[0-9]{1,60}$")
-_TIMESTAMP = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+# One reference of an expression, as `configuration` lists them: `var.x`, `local.x`,
+# `tls_private_key.ca.private_key_pem`, `data.tls_public_key.ca[0].private_key_pem`, ...
+_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+_REFERENCE = re.compile(
+    rf"^(?P<head>(?:(?:data|ephemeral)\.)?{_NAME}\.{_NAME})"
+    r'(?:\[(?:[0-9]+|"(?:[^"\\]|\\.)*")\])?'
+    rf"(?:\.(?P<attribute>{_NAME}))?"
+    r"(?:[.\[].*)?$",
+    re.DOTALL,
 )
+# Roots whose value cannot be followed from the configuration JSON (locals are not in it).
+_UNTRACED_ROOTS = frozenset({"local", "module", "path", "count", "each", "terraform", "self"})
 _MAX_TEXT = 1024
 
 ACTIONS = frozenset({"no-op", "create", "read", "update", "delete"})
@@ -55,6 +68,22 @@ SUBJECT_FIELDS = (
     "serial_number",
     "email_address",
 )
+OUTPUT_ACTIONS = frozenset({"no-op", "create", "update", "delete"})
+PEM_INPUTS = ("private_key_pem", "ca_cert_pem", "ca_private_key_pem", "cert_request_pem")
+"""The inputs whose change hashicorp/tls 4.1.0 turns into a replacement, but only when the
+text in state matches its PEM regex; otherwise into an update in place."""
+KEY_HOLDING_TYPES = frozenset(
+    {
+        "tls_private_key",
+        "tls_self_signed_cert",
+        "tls_cert_request",
+        "tls_locally_signed_cert",
+        "tls_public_key",
+    }
+)
+"""Resource and data types with a private key among their attributes."""
+PRIVATE_KEY_TEXT = "PRIVATE KEY"
+"""In every PEM private key's BEGIN line (PKCS#8, PKCS#1, SEC 1, OpenSSH, encrypted)."""
 KEY_ALGORITHMS = frozenset({"RSA", "ECDSA", "ED25519"})
 CURVES = frozenset({"P224", "P256", "P384", "P521"})
 
@@ -102,7 +131,11 @@ def _serial(value: object) -> str | None:
 
 
 def _timestamp(value: object) -> str | None:
-    return value if isinstance(value, str) and _TIMESTAMP.match(value) else None
+    """The time as shown everywhere (UTC, whole seconds), whatever zone the provider wrote."""
+    try:
+        return display_time(value, "a validity time")
+    except OperationError:
+        return None
 
 
 def _subject(value: object) -> tuple[tuple[str, str], ...] | None:
@@ -178,17 +211,45 @@ class Change:
     before: Mapping[str, object] = field(default_factory=dict)
     after: Mapping[str, object] = field(default_factory=dict)
     unknown_after: frozenset[str] = frozenset()
+    changed_pems: frozenset[str] = frozenset()
+    """Which of PEM_INPUTS have new text (or text known only after apply); never the text."""
 
     @property
     def kind(self) -> str:
         """create, delete, replace, update, read or no-op."""
-        actions = set(self.actions)
-        if {"create", "delete"} <= actions:
-            return "replace"
-        for name in ("create", "delete", "update", "read"):
-            if name in actions:
-                return name
-        return "no-op"
+        return action_kind(self.actions)
+
+
+@dataclass(frozen=True)
+class OutputChange:
+    """One root-module output: its name, actions and sensitivity. Its value is never kept.
+
+    `key_sources` are the references of its expression that hold a private key (as
+    `tls_private_key.ca.private_key_pem` or `var.ca_private_key_pem`); `key_material` says
+    whether its planned value holds a PEM private key.
+    """
+
+    name: str
+    actions: tuple[str, ...]
+    sensitive: bool
+    key_sources: tuple[str, ...] = ()
+    key_material: bool = False
+
+    @property
+    def kind(self) -> str:
+        """create, delete, update or no-op."""
+        return action_kind(self.actions)
+
+
+def action_kind(actions: Iterable[str]) -> str:
+    """create, delete, replace, update, read or no-op, from Terraform's list of actions."""
+    found = set(actions)
+    if {"create", "delete"} <= found:
+        return "replace"
+    for name in ("create", "delete", "update", "read"):
+        if name in found:
+            return name
+    return "no-op"
 
 
 def _marked(marks: object) -> bool:
@@ -224,6 +285,18 @@ def _unknown(type_name: str, marks: object) -> frozenset[str]:
     return frozenset(name for name in allowed if marks.get(name) is True)
 
 
+def _changed_pems(before: object, after: object, unknown: object) -> frozenset[str]:
+    """PEM inputs whose text differs, compared in place: only the names leave this function."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return frozenset()
+    marks = unknown if isinstance(unknown, dict) else {}
+    return frozenset(
+        name
+        for name in PEM_INPUTS
+        if name in before and (marks.get(name) is True or before[name] != after.get(name))
+    )
+
+
 def _replace_paths(value: object) -> frozenset[str]:
     """The top-level attribute name of each replace path (names only, never values)."""
     if not isinstance(value, list):
@@ -234,6 +307,16 @@ def _replace_paths(value: object) -> frozenset[str]:
         if isinstance(head, str) and _IDENTIFIER.match(head):
             names.add(head)
     return frozenset(names)
+
+
+def _actions(value: object, allowed: frozenset[str], where: str) -> tuple[str, ...]:
+    if not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(action, str) and action in allowed for action in value)
+    ):
+        raise PlanFormatError(f"the plan JSON's {where} is not a list of actions")
+    return tuple(value)
 
 
 def _change(index: int, item: object) -> Change | None:
@@ -252,29 +335,26 @@ def _change(index: int, item: object) -> Change | None:
     change = item.get("change")
     if not isinstance(change, dict):
         raise PlanFormatError(f"the plan JSON's {where}.change is not an object")
-    actions = change.get("actions")
-    if not (
-        isinstance(actions, list)
-        and actions
-        and all(isinstance(action, str) and action in ACTIONS for action in actions)
-    ):
-        raise PlanFormatError(f"the plan JSON's {where}.change.actions is not a list of actions")
+    actions = _actions(change.get("actions"), ACTIONS, f"{where}.change.actions")
     reason = item.get("action_reason")
     return Change(
         address=address,
         type=type_name,
         name=name,
-        actions=tuple(actions),
+        actions=actions,
         replace_paths=_replace_paths(change.get("replace_paths")),
         action_reason=reason if isinstance(reason, str) and reason in ACTION_REASONS else "",
         before=_pick(type_name, change.get("before"), change.get("before_sensitive")),
         after=_pick(type_name, change.get("after"), change.get("after_sensitive")),
         unknown_after=_unknown(type_name, change.get("after_unknown")),
+        changed_pems=_changed_pems(
+            change.get("before"), change.get("after"), change.get("after_unknown")
+        ),
     )
 
 
-def read_changes(document: object) -> list[Change]:
-    """The managed resource changes of a `terraform show -json` plan, allow-listed."""
+def _plan(document: object) -> dict[str, object]:
+    """The document, once it is known to be a `terraform show -json PLANFILE` output."""
     if not isinstance(document, dict):
         raise PlanFormatError(
             "the plan JSON is not an object; expected `terraform show -json` output"
@@ -288,10 +368,134 @@ def read_changes(document: object) -> list[Change]:
         raise PlanFormatError(
             "the JSON is not a plan (no planned_values); expected `terraform show -json PLANFILE`"
         )
-    items = document.get("resource_changes", [])
+    return document
+
+
+def read_changes(document: object) -> list[Change]:
+    """The managed resource changes of a `terraform show -json` plan, allow-listed."""
+    items = _plan(document).get("resource_changes", [])
     if items is None:
         items = []
     if not isinstance(items, list):
         raise PlanFormatError("the plan JSON's resource_changes is not a list")
     changes = [_change(index, item) for index, item in enumerate(items)]
     return [change for change in changes if change is not None]
+
+
+def _object(value: object, where: str) -> dict[str, object]:
+    """A JSON object (absent or null is empty), its keys checked to be names."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PlanFormatError(f"the plan JSON's {where} is not an object")
+    if not all(isinstance(name, str) and _IDENTIFIER.match(name) for name in value):
+        raise PlanFormatError(f"the plan JSON's {where} has a key that is not a name")
+    return value
+
+
+def _holds_private_key(value: object) -> bool:
+    """Whether a PEM private key is anywhere in a value (strings nested in maps and lists)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and PRIVATE_KEY_TEXT in item:
+            return True
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
+
+
+def _leaves(references: list[str]) -> list[str]:
+    """Terraform lists `a.b[0].c`, `a.b[0]` and `a.b` for one use of `a.b[0].c`: keep the first."""
+    return [
+        reference
+        for reference in references
+        if not any(other.startswith((reference + ".", reference + "[")) for other in references)
+    ]
+
+
+def _key_source(reference: str, secret_variables: frozenset[str], where: str) -> str | None:
+    """The reference (head and attribute only) when it holds a private key, else None."""
+    found = _REFERENCE.match(reference)
+    if found is None:
+        raise PlanFormatError(f"the plan JSON's {where} is not a reference")
+    head, attribute = found["head"], found["attribute"]
+    shown = f"{head}.{attribute}" if attribute else head
+    root, _, rest = head.partition(".")
+    if root == "var":
+        return shown if rest in secret_variables or "private_key" in rest else None
+    if root in _UNTRACED_ROOTS:
+        return None
+    if root in ("data", "ephemeral"):
+        root = rest.partition(".")[0]
+    if attribute is not None:
+        return shown if "private_key" in attribute else None
+    return shown if root in KEY_HOLDING_TYPES else None
+
+
+def _references(expression: object, where: str) -> list[str]:
+    if expression is None:
+        return []
+    if not isinstance(expression, dict):
+        raise PlanFormatError(f"the plan JSON's {where} is not an object")
+    references = expression.get("references", [])
+    if not (isinstance(references, list) and all(isinstance(item, str) for item in references)):
+        raise PlanFormatError(f"the plan JSON's {where}.references is not a list of references")
+    return references
+
+
+def _flag_field(block: Mapping[str, object], name: str, where: str) -> bool:
+    value = block.get(name, False)
+    if not isinstance(value, bool):
+        raise PlanFormatError(f"the plan JSON's {where}.{name} is not true or false")
+    return value
+
+
+def _output(
+    name: str, change: object, configured: object, secret_variables: frozenset[str]
+) -> OutputChange:
+    where = f"output_changes.{name}"
+    body = _object(change, where) if change is not None else {"actions": ["no-op"]}
+    actions = _actions(body.get("actions"), OUTPUT_ACTIONS, f"{where}.actions")
+    config_where = f"configuration.root_module.outputs.{name}"
+    config = _object(configured, config_where)
+    # A removed output's sensitivity is its old one; its value is not printed again.
+    side = "before" if action_kind(actions) == "delete" else "after"
+    sensitive = (
+        _flag_field(config, "sensitive", config_where) or body.get(f"{side}_sensitive") is True
+    )
+    expression_where = f"{config_where}.expression"
+    references = _leaves(_references(config.get("expression"), expression_where))
+    sources = (
+        _key_source(reference, secret_variables, f"{expression_where}.references")
+        for reference in references
+    )
+    return OutputChange(
+        name=name,
+        actions=actions,
+        sensitive=sensitive,
+        key_sources=tuple(sorted({source for source in sources if source is not None})),
+        key_material=not sensitive and _holds_private_key(body.get("after")),
+    )
+
+
+def read_outputs(document: object) -> list[OutputChange]:
+    """Every root output of a plan, by name: `output_changes` joined with the configuration's."""
+    plan = _plan(document)
+    changes = _object(plan.get("output_changes"), "output_changes")
+    configuration = _object(plan.get("configuration"), "configuration")
+    root = _object(configuration.get("root_module"), "configuration.root_module")
+    configured = _object(root.get("outputs"), "configuration.root_module.outputs")
+    variables = _object(root.get("variables"), "configuration.root_module.variables")
+    secret_variables = frozenset(
+        name
+        for name, block in variables.items()
+        if isinstance(block, dict)
+        and _flag_field(block, "sensitive", f"configuration.root_module.variables.{name}")
+    )
+    return [
+        _output(name, changes.get(name), configured.get(name), secret_variables)
+        for name in sorted(set(changes) | set(configured))
+    ]

@@ -2,7 +2,8 @@
 
 CI runs `internal-ca plan`, so a pull request that would re-key the CA, drop a service's
 certificate or re-issue a large batch at once fails its check unless the matching flag says
-it is on purpose.
+it is on purpose. A private key in a non-sensitive output has no flag: nothing makes printing
+a key on purpose.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from internal_ca.plan.model import Action, Summary
+from internal_ca.plan.model import Action, OutputAction, Summary
 
 DEFAULT_MAX_REISSUE = 10
 REISSUING_ACTIONS = frozenset({Action.REISSUE, Action.REKEY})
@@ -27,6 +28,33 @@ class GuardOptions:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def output_leaks_private_key(summary: Summary, options: GuardOptions) -> str | None:
+    """Terraform prints a non-sensitive output in every plan and apply log: a key there is lost.
+
+    No flag allows it. The reason names the outputs and where their value comes from, never
+    the value.
+    """
+    leaks = [
+        row
+        for row in summary.outputs
+        if not row.sensitive and row.holds_private_key and row.action is not OutputAction.REMOVE
+    ]
+    if not leaks:
+        return None
+    found = [
+        f"{row.name!r} (from {', '.join(row.key_sources)})"
+        if row.key_sources
+        else f"{row.name!r} (its planned value is a private key)"
+        for row in leaks
+    ]
+    noun = "output" if len(leaks) == 1 else "outputs"
+    return (
+        f"stack {summary.stack}: non-sensitive {noun} {', '.join(found)} would print a private "
+        "key in every plan and deploy log; remove it, or mark it sensitive=True (and drop "
+        "Fn.nonsensitive); no flag allows this"
+    )
 
 
 def ca_blocked_by_prevent_destroy(summary: Summary, options: GuardOptions) -> str | None:
@@ -91,6 +119,7 @@ def incomplete(summary: Summary, options: GuardOptions) -> str | None:
 
 
 RULES = (
+    output_leaks_private_key,
     ca_blocked_by_prevent_destroy,
     ca_replacement,
     service_destroy,

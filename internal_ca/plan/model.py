@@ -4,6 +4,12 @@ The stacks use stable addresses (see ca_constructs.addresses): a service NAME is
 `tls_locally_signed_cert.NAME` with `tls_cert_request.NAME`, `tls_private_key.NAME` and
 `terraform_data.NAME_key_version`; a CA NAME is `tls_self_signed_cert.NAME` (or a locally signed
 cert with is_ca_certificate) with `tls_private_key.NAME`.
+
+hashicorp/tls replaces a certificate when a PEM input changes and the text in state is a
+well-formed PEM block, and updates it in place otherwise. New PEM text is not always a new
+CA: an adopted CA key re-encoded from PKCS#8 to PKCS#1 is the same key (ExistingCa's
+postcondition holds it to the unchanged certificate). So a row says "caused by a CA change"
+only when the CA certificate it is signed with changes, or a CA of the stack is replaced.
 """
 
 from __future__ import annotations
@@ -13,9 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from internal_ca.plan.fields import Change, read_changes
+from internal_ca.plan.fields import Change, OutputChange, read_changes, read_outputs
 
-CA_INPUTS = frozenset({"ca_cert_pem", "ca_private_key_pem"})
 _SUBJECT_LABELS = {
     "country": "C",
     "province": "ST",
@@ -59,6 +64,7 @@ class Why(StrEnum):
     KEY_ROTATION = "key-rotation"
     KEY_CHANGED = "key-changed"
     CA_CHANGE = "ca-change"
+    PEM_TEXT = "pem-text"
     REQUESTED = "requested"
     OTHER = "other"
 
@@ -115,6 +121,42 @@ class OtherChange:
     action: str
 
 
+class OutputAction(StrEnum):
+    """What happens to a root output."""
+
+    ADD = "add"
+    CHANGE = "change"
+    REMOVE = "remove"
+    UNCHANGED = "unchanged"
+
+
+_OUTPUT_ACTIONS = {
+    "create": OutputAction.ADD,
+    "update": OutputAction.CHANGE,
+    "replace": OutputAction.CHANGE,
+    "delete": OutputAction.REMOVE,
+}
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    """One root output, by name: its value is never read into the summary.
+
+    `key_sources` name the references that hold a private key; `key_material` says whether
+    its planned value holds a PEM private key. Both matter only when it is not sensitive.
+    """
+
+    name: str
+    action: OutputAction
+    sensitive: bool
+    key_sources: tuple[str, ...] = ()
+    key_material: bool = False
+
+    @property
+    def holds_private_key(self) -> bool:
+        return bool(self.key_sources) or self.key_material
+
+
 @dataclass(frozen=True)
 class Summary:
     """A stack's plan, certificate by certificate."""
@@ -125,6 +167,13 @@ class Summary:
     others: tuple[OtherChange, ...] = ()
     complete: bool = True
     note: str = ""
+    outputs: tuple[OutputRow, ...] = ()
+    """Every root output, unchanged ones included: an old leak leaks again at every apply."""
+
+    @property
+    def changed_outputs(self) -> tuple[OutputRow, ...]:
+        """Added, changed and removed outputs, in name order."""
+        return tuple(row for row in self.outputs if row.action is not OutputAction.UNCHANGED)
 
     def counts(self) -> dict[Action, int]:
         counts = dict.fromkeys(ACTION_ORDER, 0)
@@ -137,6 +186,7 @@ class Summary:
         return (
             self.complete
             and not self.others
+            and not self.changed_outputs
             and not any(ca.changed for ca in self.cas)
             and all(row.action is Action.UNCHANGED and not row.reasons for row in self.services)
         )
@@ -261,14 +311,67 @@ def _key_reasons(key: Change | None, version: Change | None) -> list[Reason]:
     return [Reason(Why.KEY_CHANGED, "new key")]
 
 
+def _issuer_reasons(cert: Change, ca_key_replaced: bool, issuer: str) -> list[Reason]:
+    """Why a locally signed cert's CA inputs changed: a new CA, or new text for the same one.
+
+    `issuer` is how the row names its CA ("CA", or "issuing CA" for an intermediate). While
+    a CA key of the stack is replaced, new CA key text is never called "the same CA".
+    """
+    changed = cert.replace_paths | cert.changed_pems
+    in_place = cert.kind == "update"
+    if "ca_cert_pem" in changed:
+        if in_place:
+            return [
+                Reason(
+                    Why.PEM_TEXT,
+                    f"update in place: {issuer} certificate PEM text changed (certificate kept, "
+                    "not re-signed)",
+                )
+            ]
+        cause = "a CA change" if issuer == "CA" else "a change to its issuing CA"
+        return [Reason(Why.CA_CHANGE, f"caused by {cause}")]
+    if "ca_private_key_pem" not in changed:
+        return []
+    if ca_key_replaced and not in_place:
+        return [Reason(Why.CA_CHANGE, "caused by a CA change")]
+    text = f"{issuer} key PEM text changed (same {issuer} certificate"
+    if in_place:
+        return [Reason(Why.PEM_TEXT, f"update in place: {text}; certificate kept)")]
+    return [Reason(Why.PEM_TEXT, text + ")")]
+
+
+def _key_text_reasons(names: Change | None, key: Change | None) -> list[Reason]:
+    """The CSR is re-made because its key's PEM text changed, while the key itself stays."""
+    if names is None or names.kind != "replace" or (key is not None and key.kind != "no-op"):
+        return []
+    if "private_key_pem" not in names.replace_paths | names.changed_pems:
+        return []
+    return [Reason(Why.PEM_TEXT, "key PEM text changed (same key)")]
+
+
+def _in_place_reasons(cert: Change) -> list[Reason]:
+    """Changed PEM inputs that the provider updates in place (the text in state was no PEM)."""
+    if "cert_request_pem" not in cert.changed_pems:
+        return []
+    return [Reason(Why.PEM_TEXT, "update in place: CSR PEM text changed (certificate kept)")]
+
+
 def _replace_reasons(
-    cert: Change, names: Change | None, key_reasons: list[Reason], ca_replaced: bool
+    cert: Change,
+    names: Change | None,
+    key: Change | None,
+    key_reasons: list[Reason],
+    ca: _CaState,
 ) -> tuple[Action, list[Reason]]:
     reasons = list(key_reasons)
     reasons += _content_reasons(names, cert)
     paths = cert.replace_paths
-    if paths & CA_INPUTS or (ca_replaced and not paths):
-        reasons.append(Reason(Why.CA_CHANGE, "caused by a CA change"))
+    issuer = _issuer_reasons(cert, ca.key_replaced, "CA")
+    if not issuer and ca.replaced and not paths:
+        issuer = [Reason(Why.CA_CHANGE, "caused by a CA change")]
+    reasons += issuer
+    if not reasons:
+        reasons += _key_text_reasons(names, key)
     if paths == {"ready_for_renewal"}:
         expiry = cert.before.get("validity_end_time")
         suffix = f" (expires {expiry})" if expiry else ""
@@ -284,9 +387,7 @@ def _replace_reasons(
     return action, reasons
 
 
-def _service_row(
-    name: str, found: Mapping[tuple[str, str], Change], ca_replaced: bool
-) -> ServiceRow:
+def _service_row(name: str, found: Mapping[tuple[str, str], Change], ca: _CaState) -> ServiceRow:
     cert = found[("tls_locally_signed_cert", name)]
     names = found.get(("tls_cert_request", name))
     key = found.get(("tls_private_key", name))
@@ -304,9 +405,10 @@ def _service_row(
     elif kind == "delete":
         action, reasons = Action.REMOVE, [Reason(Why.REMOVED, "no longer in the configuration")]
     elif kind == "replace":
-        action, reasons = _replace_reasons(cert, names, _key_reasons(key, version), ca_replaced)
+        action, reasons = _replace_reasons(cert, names, key, _key_reasons(key, version), ca)
     elif kind == "update":
-        action, reasons = Action.UNCHANGED, []
+        action = Action.UNCHANGED
+        reasons = _issuer_reasons(cert, ca.key_replaced, "CA") + _in_place_reasons(cert)
         diff = _known_change(cert, "early_renewal_hours")
         if diff:
             before, after = (_period(value) for value in diff)
@@ -316,7 +418,7 @@ def _service_row(
                     f"renew before expiry: {before} -> {after} (certificate kept)",
                 )
             )
-        else:
+        elif not reasons:
             reasons.append(Reason(Why.OTHER, "updated in place (certificate kept)"))
     else:
         action, reasons = Action.UNCHANGED, []
@@ -344,8 +446,21 @@ def _ca_action(change: Change | None) -> str:
     }.get(change.kind, "unchanged")
 
 
+def _own_key_text_reasons(cert: Change) -> list[Reason]:
+    """A self-signed CA whose key PEM text changed while its key resource stays."""
+    if "private_key_pem" not in cert.replace_paths | cert.changed_pems:
+        return []
+    if cert.kind == "update":
+        return [Reason(Why.PEM_TEXT, "update in place: CA key PEM text changed (certificate kept)")]
+    return [Reason(Why.PEM_TEXT, "CA key PEM text changed (same key)")]
+
+
 def _ca_row(
-    name: str, cert: Change, found: Mapping[tuple[str, str], Change], blocked: Sequence[str]
+    name: str,
+    cert: Change,
+    found: Mapping[tuple[str, str], Change],
+    blocked: Sequence[str],
+    ca_key_replaced: bool,
 ) -> CaRow:
     key = found.get(("tls_private_key", name))
     reasons: list[Reason] = []
@@ -356,13 +471,15 @@ def _ca_row(
         if key.kind == "delete":
             text = "CA key removed from the configuration"
         reasons.append(Reason(Why.KEY_CHANGED, text))
+    self_signed = cert.type == "tls_self_signed_cert"
+    if cert.kind in ("replace", "update") and not self_signed:
+        reasons += _issuer_reasons(cert, ca_key_replaced, "issuing CA")
+    if cert.kind in ("replace", "update") and self_signed and not reasons:
+        reasons += _own_key_text_reasons(cert)
     if cert.kind == "replace":
-        names = cert if cert.type == "tls_self_signed_cert" else None
-        reasons += _content_reasons(names, cert)
+        reasons += _content_reasons(cert if self_signed else None, cert)
         if cert.replace_paths == {"ready_for_renewal"}:
             reasons.append(Reason(Why.RENEWAL, "renewal window reached"))
-        elif cert.replace_paths & CA_INPUTS:
-            reasons.append(Reason(Why.CA_CHANGE, "caused by a change to its issuing CA"))
     values = cert.after if cert.kind not in ("delete",) and cert.after else cert.before
     existing = cert.before if cert.kind != "create" else {}
     serial = existing.get("id")
@@ -380,6 +497,16 @@ def _ca_row(
     )
 
 
+@dataclass(frozen=True)
+class _CaState:
+    """What the stack's CAs do, as each service row needs it."""
+
+    replaced: bool
+    """A CA key or certificate is replaced or removed."""
+    key_replaced: bool
+    """A CA key is replaced or removed: new CA key text is then a new CA."""
+
+
 def _is_ca(change: Change) -> bool:
     if change.type == "tls_self_signed_cert":
         return True
@@ -389,8 +516,24 @@ def _is_ca(change: Change) -> bool:
     )
 
 
-def summarize(stack: str, changes: Iterable[Change], blocked: Sequence[str] = ()) -> Summary:
-    """Group resource changes into CA rows and service rows.
+def output_row(change: OutputChange) -> OutputRow:
+    """An output in the summary's words: name, action, sensitivity and key findings."""
+    return OutputRow(
+        name=change.name,
+        action=_OUTPUT_ACTIONS.get(change.kind, OutputAction.UNCHANGED),
+        sensitive=change.sensitive,
+        key_sources=change.key_sources,
+        key_material=change.key_material,
+    )
+
+
+def summarize(
+    stack: str,
+    changes: Iterable[Change],
+    blocked: Sequence[str] = (),
+    outputs: Iterable[OutputChange] = (),
+) -> Summary:
+    """Group resource changes into CA rows and service rows, and list the root outputs.
 
     `blocked` lists the addresses whose prevent_destroy refused the real plan; the changes then
     come from a review-only plan with prevent_destroy lifted (see plan_run).
@@ -398,14 +541,18 @@ def summarize(stack: str, changes: Iterable[Change], blocked: Sequence[str] = ()
     found = {(change.type, change.name): change for change in changes}
     ca_certs = [change for change in found.values() if _is_ca(change)]
     ca_names = {change.name for change in ca_certs}
-    ca_rows = [_ca_row(change.name, change, found, blocked) for change in ca_certs]
-    ca_replaced = any(row.replaced for row in ca_rows)
+    ca_key_replaced = any(
+        _ca_action(found.get(("tls_private_key", name))) in ("replace", "remove")
+        for name in ca_names
+    )
+    ca_rows = [_ca_row(change.name, change, found, blocked, ca_key_replaced) for change in ca_certs]
+    ca = _CaState(replaced=any(row.replaced for row in ca_rows), key_replaced=ca_key_replaced)
     service_names = sorted(
         name
         for (type_name, name) in found
         if type_name == "tls_locally_signed_cert" and name not in ca_names
     )
-    rows = tuple(_service_row(name, found, ca_replaced) for name in service_names)
+    rows = tuple(_service_row(name, found, ca) for name in service_names)
     reissues = sum(1 for row in rows if row.has(Why.CA_CHANGE))
     cas = tuple(
         dataclasses.replace(row, reissues=reissues) if row.replaced else row
@@ -422,12 +569,18 @@ def summarize(stack: str, changes: Iterable[Change], blocked: Sequence[str] = ()
         for change in sorted(found.values(), key=lambda change: change.address)
         if (change.type, change.name) not in known and change.kind not in ("no-op", "read")
     )
-    return Summary(stack=stack, cas=cas, services=rows, others=others)
+    return Summary(
+        stack=stack,
+        cas=cas,
+        services=rows,
+        others=others,
+        outputs=tuple(output_row(change) for change in outputs),
+    )
 
 
 def summarize_plan(stack: str, document: object, blocked: Sequence[str] = ()) -> Summary:
     """The summary of one `terraform show -json` document (parsed JSON)."""
-    return summarize(stack, read_changes(document), blocked)
+    return summarize(stack, read_changes(document), blocked, read_outputs(document))
 
 
 def blocked_summary(stack: str, addresses: Sequence[str], note: str) -> Summary:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from internal_ca.plan.model import ACTION_ORDER, Action, CaRow, ServiceRow, Summary, Why
+from internal_ca.plan.model import (
+    ACTION_ORDER,
+    Action,
+    CaRow,
+    OutputAction,
+    ServiceRow,
+    Summary,
+    Why,
+)
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _ACTION_WIDTH = max(len(action.value) for action in ACTION_ORDER)
@@ -14,6 +22,23 @@ _ACTION_WIDTH = max(len(action.value) for action in ACTION_ORDER)
 def _counts_text(summary: Summary) -> str:
     counts = summary.counts()
     return ", ".join(f"{counts[action]} {action.value}" for action in ACTION_ORDER)
+
+
+_OUTPUT_LABELS = (
+    (OutputAction.ADD, "added"),
+    (OutputAction.CHANGE, "changed"),
+    (OutputAction.REMOVE, "removed"),
+)
+
+
+def _output_lines(summary: Summary) -> list[tuple[str, list[str]]]:
+    """("added", [names]) and so on, for each kind of output change that has any: names only."""
+    found = []
+    for action, label in _OUTPUT_LABELS:
+        names = [row.name for row in summary.changed_outputs if row.action is action]
+        if names:
+            found.append((label, names))
+    return found
 
 
 def _current(expiry: str | None, serial: str | None) -> str:
@@ -99,9 +124,11 @@ def render_text(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
             lines += _text_service(row)
         for other in summary.others:
             lines.append(f"other: {other.address} {other.action}")
+        for label, names in _output_lines(summary):
+            lines.append(f"outputs {label}: {', '.join(names)}")
         if not summary.complete:
             lines.append(f"Incomplete: {summary.note}")
-        if summary.services or summary.others or not summary.complete:
+        if summary.services or summary.others or summary.changed_outputs or not summary.complete:
             lines.append("")
         if summary.nothing_to_do:
             lines.append("Nothing to do: every certificate is up to date.")
@@ -165,6 +192,10 @@ def render_markdown(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
             lines.append("")
         for other in summary.others:
             lines.append(f"- other: `{other.address}` {md(other.action)}")
+        for label, names in _output_lines(summary):
+            lines.append(f"- outputs {label}: " + ", ".join(f"`{name}`" for name in names))
+        if summary.others or summary.changed_outputs:
+            lines.append("")
         if not summary.complete:
             lines += [f"**Incomplete:** {md(summary.note)}", ""]
         if summary.nothing_to_do:

@@ -105,8 +105,12 @@ class TempProject:
         return done
 
     def deploy(self, *flags: str, **env: str) -> subprocess.CompletedProcess[str]:
-        """`internal-ca deploy --auto-approve`, with guard flags such as --allow-destroy."""
-        return self.cli("deploy", "--auto-approve", *flags, env=env)
+        """`internal-ca deploy --auto-approve`, with guard flags such as --allow-destroy.
+
+        A project with no CA pinned yet is on its first deploy, which says so: --initial.
+        """
+        first = () if (self.root / "pins").exists() else ("--initial",)
+        return self.cli("deploy", "--auto-approve", *first, *flags, env=env)
 
     def synth(self) -> None:
         """`cdktf synth` and `terraform init`, without applying: to inspect a plan first."""

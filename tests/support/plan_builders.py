@@ -5,6 +5,7 @@ The fake key is assembled at run time so that no PEM private key block is ever c
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,14 @@ FAKE_KEY = (
     "MHcCAQEEIFAKEFAKEFAKE" + MARKER + "FAKEFAKEFAKEoAoGCCqGSM49AwEHoUQDQgAE\n"
     "-----END " + "EC PRIVATE KEY-----\n"
 )
-CANARIES = (MARKER, "PRIVATE KEY", "MHcCAQEEIFAKE")
+# The same fake key re-encoded (as `openssl rsa -traditional` would): new text, same key.
+FAKE_KEY_REENCODED = (
+    "-----BEGIN " + "RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEAFAKE" + MARKER + "FAKEFAKEFAKE\n"
+    "-----END " + "RSA PRIVATE KEY-----\n"
+)
+CA_CERT = "-----BEGIN CERTIFICATE-----\n" + MARKER + "\n"
+CANARIES = (MARKER, "PRIVATE KEY", "MHcCAQEEIFAKE", "MIIEowIBAAKCAQEAFAKE")
 Obj = dict[str, Any]
 
 
@@ -57,6 +65,8 @@ def cert_values(
     hours: int = 720,
     early: int = 120,
     uses: Sequence[str] = ("digital_signature", "server_auth"),
+    ca_key: str = FAKE_KEY,
+    ca_cert: str = CA_CERT,
 ) -> Obj:
     return {
         "id": serial,
@@ -66,8 +76,8 @@ def cert_values(
         "allowed_uses": list(uses),
         "is_ca_certificate": False,
         "ready_for_renewal": False,
-        "ca_private_key_pem": FAKE_KEY,
-        "ca_cert_pem": "-----BEGIN CERTIFICATE-----\n" + MARKER + "\n",
+        "ca_private_key_pem": ca_key,
+        "ca_cert_pem": ca_cert,
         "cert_pem": "-----BEGIN CERTIFICATE-----\n" + MARKER + "\n",
     }
 
@@ -215,21 +225,78 @@ def ca(
     ]
 
 
-def plan(*groups: list[Obj]) -> Obj:
+Output = tuple[str, Obj, Obj | None]
+
+
+def output(
+    name: str,
+    actions: Sequence[str] = ("no-op",),
+    value: object = "not a secret",
+    *,
+    before: object = None,
+    sensitive: bool = False,
+    references: Sequence[str] = (),
+    known: bool = True,
+) -> Output:
+    """One root output as `output_changes` and `configuration` show it (Terraform 1.11).
+
+    `before` defaults to `value`; `known=False` is a value known only after apply (such as a
+    key created in the same plan); a removed output has no configuration.
+    """
+    creating, deleting = list(actions) == ["create"], list(actions) == ["delete"]
+    change: Obj = {
+        "actions": list(actions),
+        "before": None if creating else (value if before is None else before),
+        "after": None if deleting or not known else value,
+        "after_unknown": not known,
+        "before_sensitive": sensitive,
+        "after_sensitive": sensitive,
+    }
+    expression: Obj = {"references": list(references)} if references else {"constant_value": value}
+    config: Obj = (
+        {"sensitive": True, "expression": expression} if sensitive else {"expression": expression}
+    )
+    return name, change, None if deleting else config
+
+
+def key_reference(address: str, attribute: str = "private_key_pem") -> list[str]:
+    """The references Terraform lists for `address.attribute`: the attribute, then the object."""
+    return [f"{address}.{attribute}", address]
+
+
+# Outputs with a secret value, as every stack has them: the canary sits in each value.
+SECRET_OUTPUTS = (
+    output(
+        "service_x_private_key_pem",
+        value=FAKE_KEY,
+        sensitive=True,
+        references=key_reference("tls_private_key.x"),
+    ),
+    output("marker", value=MARKER, sensitive=True, references=["var.marker"]),
+)
+
+
+def plan(*groups: list[Obj], outputs: Sequence[Output] = ()) -> Obj:
     """A whole document, with the canary wherever Terraform puts secrets."""
     changes = [item for group in groups for item in group]
     secret_values = {"private_key_pem": FAKE_KEY, "note": MARKER}
+    every_output = copy.deepcopy((*SECRET_OUTPUTS, *outputs))
     return {
         "format_version": "1.2",
         "terraform_version": "1.11.4",
         "variables": {"ca_key": {"value": FAKE_KEY}, "marker": {"value": MARKER}},
         "planned_values": {"root_module": {"resources": [{"values": secret_values}]}},
         "prior_state": {"values": {"root_module": {"resources": [{"values": secret_values}]}}},
-        "output_changes": {
-            "service_x_private_key_pem": {"before": FAKE_KEY, "after": FAKE_KEY},
-            "marker": {"before": MARKER, "after": MARKER},
+        "output_changes": {name: change for name, change, _ in every_output},
+        "configuration": {
+            "root_module": {
+                "outputs": {name: config for name, _, config in every_output if config},
+                "variables": {
+                    "ca_key": {"sensitive": True},
+                    "marker": {"default": MARKER, "sensitive": True},
+                },
+            }
         },
-        "configuration": {"root_module": {"variables": {"marker": {"default": MARKER}}}},
         "resource_changes": changes,
         "errored": False,
     }

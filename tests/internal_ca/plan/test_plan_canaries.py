@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from plan_builders import CANARIES, FAKE_KEY, MARKER, ca, plan, service
+from plan_builders import CANARIES, FAKE_KEY, MARKER, ca, key_reference, output, plan, service
 
 from internal_ca.cli import main
 
@@ -23,6 +23,23 @@ def everything() -> dict[str, object]:
         service("d", cert=REPLACE, cert_paths=[["ready_for_renewal"]]),
         service("e", cert=REPLACE, key=REPLACE, key_reason="replace_by_triggers", version=(1, 2)),
         service("f"),
+        outputs=[
+            output("url", ["update"], MARKER, before="old"),
+            output("added", ["create"], {"note": MARKER}),
+            output("gone", ["delete"], MARKER),
+        ],
+    )
+    return result
+
+
+def leak() -> dict[str, object]:
+    """The issue's canary: `TerraformOutput(stack, "leak", value=Fn.nonsensitive(key))`."""
+    result: dict[str, object] = plan(
+        ca(),
+        service("a"),
+        outputs=[
+            output("leak", ["create"], FAKE_KEY, references=key_reference("tls_private_key.ca"))
+        ],
     )
     return result
 
@@ -59,6 +76,27 @@ def test_no_canary_in_the_report_or_the_guard_reason(
     assert "re-key" in out and "remove" in out and "renew" in out
     assert err.startswith("internal-ca: guard: ")
     assert err.count("\n") == 1
+    assert_clean(out, err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_key_in_a_non_sensitive_output_is_refused_by_name_without_its_value(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(tmp_path, leak(), "--format", fmt, capsys=capsys)
+    assert status == 3
+    assert "'leak' (from tls_private_key.ca.private_key_pem)" in err
+    assert "leak" in out
+    assert_clean(out, err)
+
+
+def test_a_key_in_a_non_sensitive_output_is_refused_whatever_the_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ("--allow-ca-replacement", "--allow-destroy", "--max-reissue", "1000")
+    status, out, err = run(tmp_path, leak(), *flags, capsys=capsys)
+    assert status == 3
+    assert "no flag allows this" in err
     assert_clean(out, err)
 
 

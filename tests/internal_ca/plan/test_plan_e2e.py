@@ -20,11 +20,17 @@ from e2e_project import (
     uses_standin_clock,
 )
 
+from internal_ca.certs.times import display_time
+
 pytestmark = pytest.mark.e2e
 
 SHORT: dict[str, Any] = {"validity_days": 30, "renew_before_days": 5}
 PASSWORDS = ("passwords", "passwords.internal.example", "passwords")
 WEB = ("web", "web.internal.example")
+LEAK = """\
+from cdktf import Fn, TerraformOutput
+TerraformOutput(stack, "leak", value=Fn.nonsensitive(stack.ca.key.private_key_pem))
+"""
 CA_CHANGED = """\
 stack = CaStack(
     app,
@@ -128,7 +134,7 @@ def test_changing_sans_reissues_with_before_and_after(project: TempProject) -> N
         "(added pw.internal.example; removed passwords)"
     ) in lines
     serial = openssl_serial(project, "passwords")
-    expiry = project.services()["passwords"]["not_after"]
+    expiry = display_time(project.services()["passwords"]["not_after"], "not_after")
     assert f"    current:  expires {expiry}, serial {serial}" in lines
 
 
@@ -202,3 +208,28 @@ def test_markdown_report_to_a_file(project: TempProject) -> None:
     assert "| unchanged | web |  | DNS:web.internal.example |" in text
     assert f"`{serial}` |" in text
     assert "| **issue** | api | new service | DNS:api.internal.example |" in text
+
+
+def test_a_key_in_a_non_sensitive_output_is_refused_naming_the_output(
+    project: TempProject,
+) -> None:
+    """The issue's canary: plan refuses, names the output, and never prints the key."""
+    project.write_app(app(extra=LEAK))
+    done = plan(project, "--allow-ca-replacement", "--allow-destroy")
+    assert done.returncode == 3
+    assert "non-sensitive output 'leak' (from tls_private_key.ca.private_key_pem)" in done.stderr
+    assert "outputs added: leak" in done.stdout.splitlines()
+
+
+def test_deploy_refuses_a_key_in_a_non_sensitive_output_and_applies_nothing(
+    project: TempProject,
+) -> None:
+    before = project.serials()
+    project.write_app(app(extra=LEAK))
+    done = project.cli("deploy", "--auto-approve", check=False)
+    assert PEM_PRIVATE_KEY not in done.stdout + done.stderr
+    assert KEY_LINES and not any(line in done.stdout + done.stderr for line in KEY_LINES)
+    assert done.returncode == 3, redact(done.stdout + done.stderr)[-3000:]
+    assert "'leak'" in done.stderr
+    assert "leak" not in project.outputs()
+    assert project.serials() == before

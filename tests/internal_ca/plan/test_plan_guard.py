@@ -8,12 +8,15 @@ from internal_ca.plan.guard import (
     ca_replacement,
     check,
     incomplete,
+    output_leaks_private_key,
     service_destroy,
     too_many_reissues,
 )
-from internal_ca.plan.model import Action, CaRow, ServiceRow, Summary
+from internal_ca.plan.model import Action, CaRow, OutputAction, OutputRow, ServiceRow, Summary
 
 SAFE = GuardOptions()
+EVERY_FLAG = GuardOptions(allow_ca_replacement=True, allow_destroy=True, max_reissue=10**6)
+KEY_SOURCE = ("tls_private_key.ca.private_key_pem",)
 
 
 def ca_row(key: str = "unchanged", cert: str = "unchanged", **extra: object) -> CaRow:
@@ -26,6 +29,63 @@ def svc(name: str, action: Action) -> ServiceRow:
 
 def stack(*rows: ServiceRow, ca: CaRow | None = None, complete: bool = True) -> Summary:
     return Summary("s", (ca or ca_row(),), rows, complete=complete, note="init failed")
+
+
+def out(
+    name: str,
+    action: OutputAction = OutputAction.ADD,
+    *,
+    sensitive: bool = False,
+    key_sources: tuple[str, ...] = (),
+    key_material: bool = False,
+) -> OutputRow:
+    return OutputRow(name, action, sensitive, key_sources, key_material)
+
+
+def with_outputs(*rows: OutputRow) -> Summary:
+    return Summary("s", (ca_row(),), (), outputs=rows)
+
+
+def test_output_leak_passes_a_sensitive_key_output() -> None:
+    """Every service has one: its key, marked sensitive."""
+    row = out("service_web_private_key_pem", sensitive=True, key_sources=KEY_SOURCE)
+    assert output_leaks_private_key(with_outputs(row), SAFE) is None
+
+
+def test_output_leak_passes_a_non_sensitive_output_without_key() -> None:
+    assert output_leaks_private_key(with_outputs(out("service_web")), SAFE) is None
+
+
+def test_output_leak_trips_on_a_key_reference_naming_output_and_source() -> None:
+    """The nonsensitive(ca.key.private_key_pem) canary, even before its value is known."""
+    reason = output_leaks_private_key(with_outputs(out("leak", key_sources=KEY_SOURCE)), SAFE)
+    assert reason == (
+        "stack s: non-sensitive output 'leak' (from tls_private_key.ca.private_key_pem) would "
+        "print a private key in every plan and deploy log; remove it, or mark it "
+        "sensitive=True (and drop Fn.nonsensitive); no flag allows this"
+    )
+
+
+def test_output_leak_trips_on_a_planned_value_that_is_a_key() -> None:
+    reason = output_leaks_private_key(with_outputs(out("bundle", key_material=True)), SAFE)
+    assert reason is not None
+    assert "output 'bundle' (its planned value is a private key)" in reason
+
+
+def test_output_leak_trips_on_an_existing_unchanged_leak() -> None:
+    """Apply prints every output, changed or not."""
+    row = out("leak", OutputAction.UNCHANGED, key_material=True)
+    assert output_leaks_private_key(with_outputs(row), SAFE) is not None
+
+
+def test_output_leak_passes_the_removal_of_a_leak() -> None:
+    row = out("leak", OutputAction.REMOVE, key_material=True)
+    assert output_leaks_private_key(with_outputs(row), SAFE) is None
+
+
+def test_output_leak_has_no_flag_that_allows_it() -> None:
+    row = out("leak", key_sources=KEY_SOURCE)
+    assert output_leaks_private_key(with_outputs(row), EVERY_FLAG) is not None
 
 
 def test_ca_replacement_passes_an_untouched_ca() -> None:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from plan_builders import ca, cert_values, change, key_values, plan, service
+from plan_builders import (
+    CA_CERT,
+    FAKE_KEY_REENCODED,
+    ca,
+    cert_values,
+    change,
+    key_values,
+    plan,
+    service,
+)
 
 from internal_ca.plan.model import Action, ServiceRow, Summary, Why, serial_hex, summarize_plan
 
 REPLACE = ("delete", "create")
+NEW_CA_KEY_TEXT = cert_values(ca_key=FAKE_KEY_REENCODED)
 
 
 def summary(*groups: list[dict[str, object]]) -> Summary:
@@ -219,3 +229,126 @@ def test_a_field_marked_sensitive_is_never_read() -> None:
 )
 def test_serials_are_hex_as_openssl_prints_them(decimal: str, expected: str) -> None:
     assert serial_hex(decimal) == expected
+
+
+def test_expiry_with_nanoseconds_and_an_offset_is_shown_in_utc_whole_seconds() -> None:
+    """What the real provider writes in another zone, as every other time is shown."""
+    end = "2027-01-01T01:00:00.301968822+01:00"
+    found = row(summary(ca(), service("web", cert_before=cert_values(end=end))), "web")
+    assert found.expiry == "2027-01-01T00:00:00Z"
+
+
+def test_renewal_reason_shows_the_expiry_in_utc_whole_seconds() -> None:
+    groups = service(
+        "pw",
+        cert=REPLACE,
+        cert_before=cert_values(end="2026-12-01T20:21:36.301968822Z"),
+        cert_paths=[["ready_for_renewal"]],
+    )
+    found = row(summary(ca(), groups), "pw")
+    assert texts(found, Why.RENEWAL) == ["renewal window reached (expires 2026-12-01T20:21:36Z)"]
+
+
+def test_an_expiry_that_is_no_time_is_dropped() -> None:
+    found = row(summary(ca(), service("web", cert_before=cert_values(end="soon"))), "web")
+    assert found.expiry is None
+
+
+def test_same_ca_key_new_pem_text_replaced_is_no_ca_change() -> None:
+    """ExistingCa key re-encoded PKCS#8 -> PKCS#1 (real provider, PEM in state): re-issued."""
+    groups = service(
+        "web", cert=REPLACE, cert_after=NEW_CA_KEY_TEXT, cert_paths=[["ca_private_key_pem"]]
+    )
+    found = row(summary(groups), "web")
+    assert found.action is Action.REISSUE
+    assert not found.has(Why.CA_CHANGE)
+    assert texts(found, Why.PEM_TEXT) == ["CA key PEM text changed (same CA certificate)"]
+
+
+def test_same_ca_key_new_pem_text_updated_in_place_is_no_reissue() -> None:
+    """The old text in state was no well-formed PEM: the provider keeps the certificate."""
+    groups = service("web", cert=["update"], cert_after=NEW_CA_KEY_TEXT)
+    result = summary(groups)
+    found = row(result, "web")
+    assert found.action is Action.UNCHANGED
+    assert texts(found, Why.PEM_TEXT) == [
+        "update in place: CA key PEM text changed (same CA certificate; certificate kept)"
+    ]
+    assert result.counts()[Action.REISSUE] == 0
+
+
+def test_ca_key_text_while_a_ca_key_is_replaced_is_a_ca_change() -> None:
+    """New key text is only called "the same CA" while no CA key of the stack is replaced."""
+    groups = service(
+        "web", cert=REPLACE, cert_after=NEW_CA_KEY_TEXT, cert_paths=[["ca_private_key_pem"]]
+    )
+    found = row(summary(ca(key=REPLACE, cert=REPLACE), groups), "web")
+    assert texts(found, Why.CA_CHANGE) == ["caused by a CA change"]
+    assert not found.has(Why.PEM_TEXT)
+
+
+def test_a_new_ca_certificate_with_new_key_text_is_a_ca_change() -> None:
+    after = cert_values(ca_key=FAKE_KEY_REENCODED, ca_cert=CA_CERT + "other\n")
+    paths = [["ca_cert_pem"], ["ca_private_key_pem"]]
+    found = row(summary(service("web", cert=REPLACE, cert_after=after, cert_paths=paths)), "web")
+    assert found.action is Action.REISSUE
+    assert texts(found, Why.CA_CHANGE) == ["caused by a CA change"]
+
+
+def test_ca_certificate_text_updated_in_place_says_the_certificate_is_not_re_signed() -> None:
+    """The provider keeps the leaf: the row must not pass for a CA change that re-issues."""
+    after = cert_values(ca_cert=CA_CERT + "other\n")
+    found = row(summary(service("web", cert=["update"], cert_after=after)), "web")
+    assert found.action is Action.UNCHANGED
+    assert not found.has(Why.CA_CHANGE)
+    assert texts(found, Why.PEM_TEXT) == [
+        "update in place: CA certificate PEM text changed (certificate kept, not re-signed)"
+    ]
+
+
+def test_ca_certificate_known_only_after_apply_is_a_ca_change() -> None:
+    """A replaced CA certificate shows up as after_unknown, before any replace path."""
+    groups = service("web", cert=REPLACE)
+    cert = groups[3]["change"]
+    cert["after"].pop("ca_cert_pem")
+    cert["after_unknown"] = {"ca_cert_pem": True}
+    found = row(summary(groups), "web")
+    assert texts(found, Why.CA_CHANGE) == ["caused by a CA change"]
+
+
+def test_same_service_key_new_pem_text_is_labelled_as_such() -> None:
+    """The CSR is re-made from the key's new text while the key resource stays."""
+    groups = service("web", cert=REPLACE, cert_paths=[["cert_request_pem"]])
+    csr = groups[2]["change"]
+    csr["actions"] = list(REPLACE)
+    csr["after"] = dict(csr["after"], private_key_pem=FAKE_KEY_REENCODED)
+    csr["replace_paths"] = [["private_key_pem"]]
+    found = row(summary(ca(), groups), "web")
+    assert found.action is Action.REISSUE
+    assert texts(found, Why.PEM_TEXT) == ["key PEM text changed (same key)"]
+
+
+def test_intermediate_with_new_issuing_key_text_names_its_issuing_ca() -> None:
+    values = dict(cert_values(serial="77"), is_ca_certificate=True)
+    intermediate = change(
+        "tls_locally_signed_cert.sub",
+        REPLACE,
+        values,
+        dict(values, ca_private_key_pem=FAKE_KEY_REENCODED),
+        replace_paths=[["ca_private_key_pem"]],
+        sensitive={"ca_private_key_pem": True},
+    )
+    (_, sub) = summary(ca(), [intermediate]).cas
+    assert [reason.text for reason in sub.reasons] == [
+        "issuing CA key PEM text changed (same issuing CA certificate)"
+    ]
+
+
+def test_root_ca_with_new_key_text_keeps_its_key() -> None:
+    groups = ca(cert=REPLACE)
+    root = groups[1]["change"]
+    root["after"] = dict(root["after"], private_key_pem=FAKE_KEY_REENCODED)
+    root["replace_paths"] = [["private_key_pem"]]
+    (ca_row,) = summary(groups).cas
+    assert (ca_row.key_action, ca_row.cert_action) == ("unchanged", "replace")
+    assert [reason.text for reason in ca_row.reasons] == ["CA key PEM text changed (same key)"]

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from plan_builders import ca, plan, service
+from plan_builders import (
+    CANARIES,
+    FAKE_KEY,
+    FAKE_KEY_REENCODED,
+    MARKER,
+    ca,
+    cert_values,
+    key_reference,
+    output,
+    plan,
+    service,
+)
 
 from internal_ca.plan.model import Summary, summarize_plan
 from internal_ca.plan.render import md, render_markdown, render_text
@@ -58,3 +69,43 @@ def test_markdown_has_a_caution_block_and_one_table_row_per_service() -> None:
 
 def test_markdown_cells_cannot_break_the_table_or_inject_html() -> None:
     assert md("a|b <img src=x> [l](u)") == r"a\|b &lt;img src=x&gt; \[l\](u)"
+
+
+def leak_plan() -> object:
+    outputs = [
+        output("leak", ["create"], FAKE_KEY, references=key_reference("tls_private_key.ca")),
+        output("url", ["update"], MARKER, before="old"),
+        output("gone", ["delete"], MARKER),
+    ]
+    return plan(ca(), service("a"), outputs=outputs)
+
+
+def test_text_lists_output_changes_by_name_only() -> None:
+    text = render_text([summarize_plan("s", leak_plan())], [])
+    assert "outputs added: leak" in text.splitlines()
+    assert "outputs changed: url" in text.splitlines()
+    assert "outputs removed: gone" in text.splitlines()
+    assert "Nothing to do" not in text
+    for canary in CANARIES:
+        assert canary not in text
+
+
+def test_markdown_lists_output_changes_by_name_only() -> None:
+    text = render_markdown([summarize_plan("s", leak_plan())], [])
+    assert "- outputs added: `leak`" in text.splitlines()
+    assert "- outputs changed: `url`" in text.splitlines()
+    assert "- outputs removed: `gone`" in text.splitlines()
+    for canary in CANARIES:
+        assert canary not in text
+
+
+def test_text_shows_new_ca_key_text_as_an_update_in_place_not_a_reissue() -> None:
+    """An adopted CA key re-encoded, with the real provider updating in place."""
+    groups = service("web", cert=["update"], cert_after=cert_values(ca_key=FAKE_KEY_REENCODED))
+    lines = render_text([summarize_plan("s", plan(groups))], []).splitlines()
+    assert "unchanged  web" in lines
+    assert (
+        "    why:      update in place: CA key PEM text changed (same CA certificate; "
+        "certificate kept)"
+    ) in lines
+    assert "Counts: 0 issue, 0 re-issue, 0 renew, 0 re-key, 0 remove, 1 unchanged" in lines
