@@ -13,10 +13,10 @@ export CHECKPOINT_DISABLE := 1
 export NODE_OPTIONS := --no-deprecation
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 
-.PHONY: help setup deploy plan demo test lint bench clean
+.PHONY: help setup deploy plan demo test conformance lint bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed node_modules/.installed ## create the virtualenv and node_modules
 
@@ -29,11 +29,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deploy: setup ## issue and renew certificates (asks first; AUTO_APPROVE=1 skips the question)
-	$(BIN)/internal-ca deploy
+deploy: setup ## plan, review, guard, then issue and renew (AUTO_APPROVE=1; INITIAL=1 the first time)
+	$(BIN)/internal-ca deploy $(if $(INITIAL),--initial,)
 
-plan: setup ## a certificate-level summary of what deploy would change
-	$(BIN)/internal-ca plan
+plan: setup ## a certificate-level summary of what deploy would change (INITIAL=1 the first time)
+	$(BIN)/internal-ca plan $(if $(INITIAL),--initial,)
 
 demo: setup ## try it offline: deploy the example with the stand-in provider into demo/
 	$(BIN)/internal-ca demo
@@ -47,6 +47,9 @@ lint: setup ## ruff, mypy, and the CI workflows (zizmor, actionlint)
 
 test: lint ## lint, type checks and the whole test suite
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+conformance: setup ## the end-to-end tests on the real hashicorp/tls (CA_TLS_PROVIDER=registry, or mirror)
+	CA_TLS_PROVIDER=$(or $(CA_TLS_PROVIDER),registry) $(BIN)/pytest -m conformance -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup ## benchmarks into docs/benchmarks.md (QUICK=1 for N up to 100)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)

@@ -36,16 +36,13 @@ class Results:
     """Figures the target summary needs, filled in by the suites."""
 
     synth_ms_per_service: dict[int, float] = field(default_factory=dict)
-    lean_plan_ratio: dict[int, float] = field(default_factory=dict)
-    lean_add_ratio: dict[int, float] = field(default_factory=dict)
-    lean_issue: dict[str, float] = field(default_factory=dict)
     cdktf_ms_per_service: dict[int, float] = field(default_factory=dict)
     plan_ratio: dict[int, float] = field(default_factory=dict)
     add_ratio: dict[int, float] = field(default_factory=dict)
+    cdktf_add_ratio: dict[int, float] = field(default_factory=dict)
+    """`cdktf deploy` (the Node path) against the plain module's apply: reported, no target."""
     issue: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
-    plan_command: str = ""
     plan_parts: dict[int, dict[str, float]] = field(default_factory=dict)
-    add_parts: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 def _fresh(tools: Tools, name: str) -> Path:
@@ -168,6 +165,11 @@ def _marginal(per_service: dict[int, float], small: int, large: int) -> float:
 REAL_DEPLOY_LIMIT = 100
 
 
+def deploy_ours(tools: Tools, project: CdktfProject) -> Run:
+    """`internal-ca deploy` of a new stack: --initial lets it create (and pin) the CA."""
+    return tools.internal_ca(project, "deploy", "--auto-approve", "--initial")
+
+
 def deploy_both(
     tools: Tools, size: int
 ) -> tuple[CdktfProject, PlainProject, Run | None, Run | None]:
@@ -180,7 +182,7 @@ def deploy_both(
     real = names if size <= REAL_DEPLOY_LIMIT else names[:1]
     project = CdktfProject.create(_fresh(tools, f"ours-{size}"))
     project.write_app(real)
-    ours = tools.internal_ca(project, "deploy", "--auto-approve")
+    ours = deploy_ours(tools, project)
     plain = PlainProject.create(_fresh(tools, f"plain-{size}"))
     plain.write_services(real)
     init = tools.plain_terraform(plain, "plain-init", "init", "-input=false")
@@ -200,17 +202,6 @@ def deploy_both(
     return project, plain, ours, plain_run
 
 
-COMMAND = "command"
-CDKTF = "cdktf"
-PYTHON = "python"
-
-
-def _synth_step(tools: Tools, project: CdktfProject, how: str) -> tuple[str, Run]:
-    if how == PYTHON:
-        return "python main.py", tools.app_synth(project)
-    return "cdktf synth", tools.cdktf_synth(project)
-
-
 def _total(runs: list[Run]) -> Run:
     return Run(
         sum(r.wall_s for r in runs),
@@ -220,55 +211,36 @@ def _total(runs: list[Run]) -> Run:
     )
 
 
-def our_plan_review(tools: Tools, project: CdktfProject, how: str) -> tuple[Run, dict[str, float]]:
-    """`internal-ca plan`, or its steps one by one: synth (`how`), plan -out, show -json."""
-    if how == COMMAND:
-        run = tools.internal_ca(project, "plan")
-        return run, {"internal-ca plan": run.wall_s}
-    name, synth = _synth_step(tools, project, how)
-    runs = [synth]
-    parts = {name: synth.wall_s}
-    if not (project.stack_dir / ".terraform").exists():
-        runs.append(tools.stack_terraform(project, "init", "init", "-input=false"))
-        parts["terraform init"] = runs[-1].wall_s
+def plan_steps(tools: Tools, project: CdktfProject) -> dict[str, float]:
+    """The steps of `internal-ca plan` run one by one: where its time goes."""
+    parts = {"python main.py": tools.app_synth(project).wall_s}
     plan_dir = tools.work / "plan-files"
     plan_dir.mkdir(mode=0o700, exist_ok=True)
     plan_file = plan_dir / "plan.bin"
     # -detailed-exitcode: a step-by-step review of an unchanged CA must find nothing to do.
-    runs.append(tools.stack_terraform(project, "plan", *plan_args(plan_file), "-detailed-exitcode"))
-    parts["terraform plan"] = runs[-1].wall_s
+    plan = tools.stack_terraform(project, "plan", *plan_args(plan_file), "-detailed-exitcode")
+    parts["terraform plan -out"] = plan.wall_s
     # The plan JSON holds every key in plain text: it goes to a private log that is deleted.
-    runs.append(tools.stack_terraform(project, "show-json", "show", "-json", str(plan_file)))
-    parts["terraform show -json"] = runs[-1].wall_s
+    show = tools.stack_terraform(project, "show-json", "show", "-json", str(plan_file))
+    parts["terraform show -json"] = show.wall_s
     (tools.work / "logs" / "show-json.log").unlink()
     plan_file.unlink()
-    return _total(runs), parts
+    return parts
 
 
-def lean_add(tools: Tools, project: CdktfProject) -> Run:
-    """What deploy would cost without the Node CLI: `python main.py` + `terraform apply`."""
-    _, synth = _synth_step(tools, project, PYTHON)
-    apply = tools.stack_terraform(project, "apply", "apply", "-auto-approve", "-input=false")
-    return _total([synth, apply])
+def _median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.wall_s)[len(runs) // 2]
 
 
 def measure_plan_and_add(
     tools: Tools, sizes: list[int], repeats: int, startup: Startup, results: Results
 ) -> tuple[Table, Table, Table]:
-    use_command = tools.has_plan_command()
-    results.plan_command = (
-        "`internal-ca plan` (synth, plan and the certificate-level summary)"
-        if use_command
-        else "`cdktf synth` + `terraform plan -out` + `terraform show -json` (the "
-        "`internal-ca plan` command did not exist yet at the time of this run, so the "
-        "summary step is not included)"
-    )
     seed = stamp(
         Table(
             "Setup: issuing a CA of N services from scratch (ECDSA P-256), ours vs plain",
             [
                 "N",
-                "Ours: `internal-ca deploy`",
+                "Ours: `internal-ca deploy --initial`",
                 "provider start-up",
                 "Plain: init + apply",
                 "provider start-up",
@@ -281,15 +253,13 @@ def measure_plan_and_add(
             "2. Plan review on an unchanged CA",
             [
                 "N",
-                "Ours: wall (median)",
-                "breakdown",
+                "Ours: `internal-ca plan` (median)",
+                "its steps, one by one",
                 "provider start-up",
                 "peak RSS",
                 "Plain `terraform plan`",
                 "provider start-up",
                 "peak RSS",
-                "Ratio",
-                "What-if: `python main.py` + plan + show",
                 "Ratio",
             ],
         )
@@ -306,7 +276,7 @@ def measure_plan_and_add(
                 "provider start-up",
                 "peak RSS",
                 "Ratio",
-                "What-if: `python main.py` + `terraform apply`",
+                "Node path: `cdktf deploy`",
                 "Ratio",
             ],
         )
@@ -327,21 +297,16 @@ def measure_plan_and_add(
                 ]
             )
         count = repeats if size <= REAL_DEPLOY_LIMIT else 1
-        ours_runs: list[tuple[Run, dict[str, float]]] = []
+        ours_runs: list[Run] = []
         plain_runs: list[Run] = []
         for _ in range(count):
-            ours_runs.append(our_plan_review(tools, project, COMMAND if use_command else CDKTF))
+            ours_runs.append(tools.internal_ca(project, "plan"))
             plain_runs.append(
                 tools.plain_terraform(plain, "plain-plan", *plan_args(), "-detailed-exitcode")
             )
-        ours_run, parts = sorted(ours_runs, key=lambda pair: pair[0].wall_s)[len(ours_runs) // 2]
-        if use_command:
-            # One more review, step by step, says where the time of `internal-ca plan` goes.
-            _, steps = our_plan_review(tools, project, CDKTF)
-            parts = {**parts, **steps}
-        lean, lean_parts = our_plan_review(tools, project, PYTHON)
-        plain_run = sorted(plain_runs, key=lambda run: run.wall_s)[len(plain_runs) // 2]
-        results.lean_plan_ratio[size] = lean.wall_s / plain_run.wall_s
+        ours_run = _median_run(ours_runs)
+        plain_run = _median_run(plain_runs)
+        parts = plan_steps(tools, project)
         results.plan_ratio[size] = ours_run.wall_s / plain_run.wall_s
         results.plan_parts[size] = {**parts, "plain terraform plan": plain_run.wall_s}
         plan.rows.append(
@@ -355,23 +320,20 @@ def measure_plan_and_add(
                 startup.share(plain_run),
                 mib(plain_run.peak_rss_mib),
                 ratio(ours_run.wall_s, plain_run.wall_s),
-                f"{seconds(lean.wall_s)} (synth {lean_parts['python main.py']:.1f} s)",
-                ratio(lean.wall_s, plain_run.wall_s),
             ]
         )
 
-        grown = service_names(size + 1)
-        project.write_app(grown)
+        project.write_app(service_names(size + 1))
         ours_add = tools.internal_ca(project, "deploy", "--auto-approve")
-        plain.write_services(grown)
+        plain.write_services(service_names(size + 1))
         plain_add = tools.plain_terraform(
             plain, "plain-add", "apply", "-auto-approve", "-input=false"
         )
         results.add_ratio[size] = ours_add.wall_s / plain_add.wall_s
-        # The what-if adds a second service, so it does the same work as the runs above.
+        # The Node path adds a second service, so it does the same work as the runs above.
         project.write_app(service_names(size + 2))
-        lean_run = lean_add(tools, project)
-        results.lean_add_ratio[size] = lean_run.wall_s / plain_add.wall_s
+        node_add = tools.cdktf_deploy(project)
+        results.cdktf_add_ratio[size] = node_add.wall_s / plain_add.wall_s
         add.rows.append(
             [
                 str(size),
@@ -382,28 +344,29 @@ def measure_plan_and_add(
                 startup.share(plain_add),
                 mib(plain_add.peak_rss_mib),
                 ratio(ours_add.wall_s, plain_add.wall_s),
-                seconds(lean_run.wall_s),
-                ratio(lean_run.wall_s, plain_add.wall_s),
+                seconds(node_add.wall_s),
+                ratio(node_add.wall_s, plain_add.wall_s),
             ]
         )
         shutil.rmtree(project.root)
         shutil.rmtree(plain.root)
     plan.notes.append(
-        f"Ours is {results.plan_command}. The plain module's side is `terraform plan` in an "
-        "initialised folder. Both refresh every resource through the stand-in provider. The "
-        "breakdown comes from one extra run of the same steps one at a time (`cdktf synth`, "
-        "`terraform plan -out`, `terraform show -json`); the rest of `internal-ca plan` is "
-        "its own start-up, `terraform init`, reading the plan JSON and the summary. The "
-        "what-if runs the app directly (`python main.py`, which is all `cdktf synth` does "
-        "besides starting Node) and skips `terraform init` on an initialised folder: what "
-        "`internal-ca plan` could cost with those changes (see the analysis below)."
+        "Ours is `internal-ca plan`: synth (the app run directly, `python main.py`), "
+        "`terraform init` only when its inputs changed, `terraform plan -out`, "
+        "`terraform show -json`, the certificate-level summary and the guard. The plain "
+        "module's side is `terraform plan` in an initialised folder. Both refresh every "
+        "resource through the stand-in provider. The steps column comes from one extra run "
+        "of the same steps one at a time; the rest of `internal-ca plan` is its own start-up "
+        "(Python, reading state and the CA pin), reading the plan JSON, the summary and the "
+        "guard."
     )
     add.notes.append(
-        "Ours is `internal-ca deploy --auto-approve` (cdktf synth, terraform init, "
-        "cdktf deploy: plan and apply); plain is `terraform apply -auto-approve`. The what-if "
-        "adds one more service with `python main.py` and `terraform apply -auto-approve` in "
-        "the stack folder: what deploy could cost without its two Node CLI runs (`cdktf "
-        "synth` and `cdktf deploy`) and `terraform init`."
+        "Ours is `internal-ca deploy --auto-approve`: the same synth and plan as "
+        "`internal-ca plan`, its summary and guard, then `terraform apply` of that saved plan "
+        "and a report of what was issued. Plain is `terraform apply -auto-approve`. The Node "
+        "path adds one more service with `cdktf deploy --auto-approve` (the cdktf CLI: "
+        "`cdktf synth` through Node, then plan and apply rendered by the CLI), the way the "
+        "users' card deploys without the wrapper; it is reported, with no target."
     )
     seed.notes.append(
         "Ours has 4 resources per service (key, CSR, cert and the key-version "
@@ -426,16 +389,13 @@ def measure_issuing(tools: Tools, startup: Startup, results: Results) -> Table:
             [
                 "Keys",
                 "N",
-                "Ours: `internal-ca deploy`",
+                "Ours: `internal-ca deploy --initial`",
                 "provider start-up",
                 "Plain module",
                 "openssl recipe (sequential)",
                 "Floor (`cryptography`, one process)",
                 "Ours / recipe",
                 "Ours / floor",
-                "What-if: `python main.py` + init + apply",
-                "/ recipe",
-                "/ floor",
             ],
         )
     )
@@ -443,7 +403,7 @@ def measure_issuing(tools: Tools, startup: Startup, results: Results) -> Table:
         names = service_names(size)
         project = CdktfProject.create(_fresh(tools, f"issue-{size}"))
         project.write_app(names, algorithm)
-        ours = tools.internal_ca(project, "deploy", "--auto-approve")
+        ours = deploy_ours(tools, project)
         plain = PlainProject.create(_fresh(tools, f"issue-plain-{size}"), algorithm)
         plain.write_services(names)
         init = tools.plain_terraform(plain, "plain-init", "init", "-input=false")
@@ -452,15 +412,6 @@ def measure_issuing(tools: Tools, startup: Startup, results: Results) -> Table:
         )
         recipe = tools.recipe(_fresh(tools, f"recipe-{size}"), render_script(size, algorithm))
         floor_run, floor_s = tools.floor(size, algorithm)
-        lean_project = CdktfProject.create(_fresh(tools, f"issue-lean-{size}"))
-        lean_project.write_app(names, algorithm)
-        lean_runs = [tools.app_synth(lean_project)]
-        lean_runs.append(tools.stack_terraform(lean_project, "init", "init", "-input=false"))
-        lean_runs.append(
-            tools.stack_terraform(lean_project, "apply", "apply", "-auto-approve", "-input=false")
-        )
-        lean = _total(lean_runs)
-        results.lean_issue[label] = lean.wall_s
         results.issue[label] = (ours.wall_s, recipe.wall_s, floor_s, floor_run.wall_s)
         table.rows.append(
             [
@@ -473,20 +424,16 @@ def measure_issuing(tools: Tools, startup: Startup, results: Results) -> Table:
                 f"{seconds(floor_s)} ({seconds(floor_run.wall_s)} with interpreter start)",
                 ratio(ours.wall_s, recipe.wall_s),
                 ratio(ours.wall_s, floor_s),
-                seconds(lean.wall_s),
-                ratio(lean.wall_s, recipe.wall_s),
-                ratio(lean.wall_s, floor_s),
             ]
         )
-        for folder in (project.root, plain.root, lean_project.root, tools.work / f"recipe-{size}"):
+        for folder in (project.root, plain.root, tools.work / f"recipe-{size}"):
             shutil.rmtree(folder)
     table.notes.append(
-        "Each side issues the CA and then N services. Ours includes synth and `terraform init`, "
-        "the plain module's figure includes init too. The recipe runs one openssl command at a "
-        "time (genrsa or ecparam, `req -config -new`, `x509 -req -extfile`), as in the origin "
-        "document; Terraform runs up to 10 operations at once, all inside one stand-in process. "
-        "RSA key generation time varies a lot from key to key, so the RSA row is noisy. The "
-        "what-if runs the app directly (`python main.py`), then `terraform init` and "
-        "`terraform apply`, without the cdktf CLI."
+        "Each side issues the CA and then N services. Ours includes synth, `terraform init`, "
+        "the summary, the guard and pinning the CA; the plain module's figure includes init "
+        "too. The recipe runs one openssl command at a time (genrsa or ecparam, "
+        "`req -config -new`, `x509 -req -extfile`), as in the origin document; Terraform runs "
+        "up to 10 operations at once, all inside one stand-in process. RSA key generation "
+        "time varies a lot from key to key, so the RSA row is noisy."
     )
     return finish(table)

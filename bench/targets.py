@@ -5,8 +5,10 @@ from __future__ import annotations
 from bench.suites import Results
 
 SYNTH_MS = 5.0
+SYNTH_SIZES = (100, 1000)
 PLAN_RATIO = 1.5
 ADD_RATIO = 1.5
+RATIO_SIZES = (10, 100, 1000)
 FLOOR_RATIO = 2.0
 
 
@@ -18,44 +20,52 @@ def _by(value: float, target: float) -> str:
     return "" if value <= target else f" ({value / target:.1f}x the target)"
 
 
+def _stated(sizes: tuple[int, ...]) -> str:
+    return "N = " + ", ".join(map(str, sizes))
+
+
+def _unmeasured(sizes: tuple[int, ...], measured: dict[int, float]) -> str:
+    missing = [size for size in sizes if size not in measured]
+    return f" Not measured in this run: {_stated(tuple(missing))}." if missing else ""
+
+
 def summary(results: Results, sizes: list[int]) -> list[str]:
-    """One bullet per target, at the largest N measured."""
+    """One bullet per target, with every N this run measured."""
     lines: list[str] = []
-    at = max(sizes)
-    where = f"N = {at}" + ("" if at >= 1000 else " (quick mode; the target is stated for N = 1000)")
-    if at in results.synth_ms_per_service:
-        synth = results.synth_ms_per_service[at]
-        cli = results.cdktf_ms_per_service[at]
-        lines.append(
-            f"- Synth ≤ {SYNTH_MS:.0f} ms/service at {where}: in-process constructs + synth "
-            f"{synth:.2f} ms/service, {_verdict(synth <= SYNTH_MS)}{_by(synth, SYNTH_MS)}; "
-            f"whole `cdktf synth` {cli:.2f} ms/service, {_verdict(cli <= SYNTH_MS)}"
-            f"{_by(cli, SYNTH_MS)}."
+    synth = results.synth_ms_per_service
+    if synth:
+        per_size = "; ".join(
+            f"N = {size}: {synth[size]:.2f} ms/service, {_verdict(synth[size] <= SYNTH_MS)}"
+            f"{_by(synth[size], SYNTH_MS)} (whole `cdktf synth` "
+            f"{results.cdktf_ms_per_service[size]:.2f} ms/service, "
+            f"{_verdict(results.cdktf_ms_per_service[size] <= SYNTH_MS)}"
+            f"{_by(results.cdktf_ms_per_service[size], SYNTH_MS)})"
+            for size in sorted(synth)
+            if size in SYNTH_SIZES or size == max(sizes)
         )
-    if at in results.plan_ratio:
-        value = results.plan_ratio[at]
         lines.append(
-            f"- Plan review ≤ {PLAN_RATIO}x plain HCL at {where}: {value:.2f}x, "
-            f"{_verdict(value <= PLAN_RATIO)}{_by(value, PLAN_RATIO)}."
+            f"- Synth ≤ {SYNTH_MS:.0f} ms/service at {_stated(SYNTH_SIZES)}, in-process "
+            f"constructs + synth: {per_size}.{_unmeasured(SYNTH_SIZES, synth)}"
         )
-        if at in results.lean_plan_ratio:
-            lean = results.lean_plan_ratio[at]
-            lines.append(
-                f"  - With the proposed changes (what-if): {lean:.2f}x, "
-                f"{_verdict(lean <= PLAN_RATIO)}{_by(lean, PLAN_RATIO)}."
-            )
-    if at in results.add_ratio:
-        value = results.add_ratio[at]
+    for label, target, measured in (
+        ("Plan review (`internal-ca plan`)", PLAN_RATIO, results.plan_ratio),
+        ("Adding one service (`internal-ca deploy`)", ADD_RATIO, results.add_ratio),
+    ):
+        if not measured:
+            continue
+        per_size = "; ".join(
+            f"N = {size}: {value:.2f}x, {_verdict(value <= target)}{_by(value, target)}"
+            for size, value in sorted(measured.items())
+        )
         lines.append(
-            f"- Adding one service ≤ {ADD_RATIO}x plain at {where}: {value:.2f}x, "
-            f"{_verdict(value <= ADD_RATIO)}{_by(value, ADD_RATIO)}."
+            f"- {label} ≤ {target}x the plain module at {_stated(RATIO_SIZES)}: {per_size}."
+            f"{_unmeasured(RATIO_SIZES, measured)}"
         )
-        if at in results.lean_add_ratio:
-            lean = results.lean_add_ratio[at]
-            lines.append(
-                f"  - With the proposed changes (what-if): {lean:.2f}x, "
-                f"{_verdict(lean <= ADD_RATIO)}{_by(lean, ADD_RATIO)}."
-            )
+    if results.cdktf_add_ratio:
+        per_size = "; ".join(
+            f"N = {size}: {value:.2f}x" for size, value in sorted(results.cdktf_add_ratio.items())
+        )
+        lines.append(f"  - For comparison, the Node path (`cdktf deploy`, no target): {per_size}.")
     for label, (ours, recipe, floor, floor_wall) in results.issue.items():
         faster = ours < recipe
         near_floor = ours <= FLOOR_RATIO * floor
@@ -66,10 +76,4 @@ def summary(results: Results, sizes: list[int]) -> list[str]:
             f"within {FLOOR_RATIO:.0f}x: {_verdict(near_floor)}"
             f"{_by(ours / floor, FLOOR_RATIO)}."
         )
-        if label in results.lean_issue:
-            direct = results.lean_issue[label]
-            lines.append(
-                f"  - With the proposed changes (what-if): {direct:.1f} s, "
-                f"{direct / recipe:.2f}x the recipe, {direct / floor:.1f}x the floor."
-            )
     return lines

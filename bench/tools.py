@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,20 +63,18 @@ class Tools:
         """The app run directly, as `cdktf synth` runs it but without the Node CLI around it."""
         return self.run("app-synth", [sys.executable, "main.py"], project.root)
 
+    def cdktf_deploy(self, project: CdktfProject) -> Run:
+        """The Node path: `cdktf deploy` synthesizes through the CLI, then plans and applies."""
+        return self.run(
+            "cdktf-deploy",
+            [REPO / "node_modules/.bin/cdktf", "deploy", "--auto-approve"],
+            project.root,
+            TF_CLI_CONFIG_FILE=str(project.cli_config),
+        )
+
     def internal_ca(self, project: CdktfProject, *args: str, ok: tuple[int, ...] = (0,)) -> Run:
         command: list[str | Path] = [sys.executable, "-m", "internal_ca", *args]
         return self.run("internal-ca-" + args[0], command, project.root, ok_codes=ok)
-
-    def has_plan_command(self) -> bool:
-        """Another engineer is writing `internal-ca plan`; use it once it exists."""
-        done = subprocess.run(
-            [sys.executable, "-m", "internal_ca", "plan", "--help"],
-            env=self.env(),
-            capture_output=True,
-            check=False,
-            cwd=self.work,
-        )
-        return done.returncode == 0
 
     def stack_terraform(self, project: CdktfProject, name: str, *args: str) -> Run:
         return self.run(

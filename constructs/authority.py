@@ -6,10 +6,11 @@ IntermediateCa under another CA) works with any of them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
-from cdktf import Fn, Op, Precondition
+from cdktf import Fn, IResolvable, Op
 
 from .key_spec import KeySpec
 from .subject import DistinguishedName
@@ -66,11 +67,22 @@ def check_within_ca_lifetime(owner: str, days: int, ca: CaFacts) -> None:
         )
 
 
-def within_ca_lifetime(hours: int, ca: CaFacts, error_message: str) -> Precondition:
-    """The plan-time half: a certificate issued now for `hours` ends by the CA's NotAfter."""
+def within_ca_lifetime(hours: int, ca: CaFacts, error_message: str) -> dict[str, object]:
+    """The plan-time half: a precondition block, a certificate issued now for `hours` ends by
+    the CA's NotAfter."""
+    return {"condition": _ends_by(hours, ca.validity_end_time), "error_message": error_message}
+
+
+@functools.lru_cache(maxsize=256)
+def _ends_by(hours: int, not_after: str) -> IResolvable:
+    # Once per CA and lifetime, not per certificate: the Fn and Op calls are four round trips
+    # to the jsii kernel. A token is one object in the kernel, so sharing it is safe.
     issued_until = Fn.timeadd(Fn.plantimestamp(), f"{hours}h")
     # timecmp is -1, 0 or 1: "not after the CA's NotAfter" is "!= 1".
-    return Precondition(
-        condition=Op.neq(Fn.timecmp(issued_until, ca.validity_end_time), 1),
-        error_message=error_message,
-    )
+    return Op.neq(Fn.timecmp(issued_until, not_after), 1)
+
+
+@functools.lru_cache(maxsize=256)
+def joined(pems: tuple[str, ...]) -> str:
+    """The PEMs as one string (a token when they are), built once per CA chain."""
+    return Fn.join("", list(pems)) if pems else ""

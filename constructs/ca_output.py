@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
-from constructs import Construct
-
 from .key_spec import KeySpec
+from .rendered import Place
 from .subject import DistinguishedName
 
 
 def add_ca_output(
-    scope: Construct,
+    place: Place,
     name: str,
     *,
     description: str,
@@ -20,20 +18,20 @@ def add_ca_output(
     not_after: str,
     subject: DistinguishedName,
     key_spec: KeySpec,
-) -> TerraformOutput:
+) -> None:
     """Output `name` = {cert_pem, serial, not_before, not_after, subject, key_algorithm}."""
-    output = TerraformOutput(
-        scope,
+    place.output(
         "output",
-        description=description,
-        value={
-            "cert_pem": cert_pem,
-            "serial": serial,
-            "not_before": not_before,
-            "not_after": not_after,
-            "subject": subject.as_text(),
-            "key_algorithm": key_spec.describe(),
+        name,
+        {
+            "description": description,
+            "value": {
+                "cert_pem": cert_pem,
+                "serial": serial,
+                "not_before": not_before,
+                "not_after": not_after,
+                "subject": subject.as_text(),
+                "key_algorithm": key_spec.describe(),
+            },
         },
     )
-    output.override_logical_id(name)
-    return output

@@ -20,7 +20,6 @@ from cdktf import (
     TerraformLocal,
     TerraformResourceLifecycle,
     TerraformSelf,
-    TerraformStack,
     TerraformVariable,
 )
 from cdktf_cdktf_provider_tls.data_tls_public_key import DataTlsPublicKey
@@ -34,6 +33,7 @@ from . import naming
 from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import ALLOWED_KEYS, KeySpec, key_spec_of
+from .rendered import place_of
 from .subject import DistinguishedName
 
 # The PEM types hashicorp/tls 4.1.0 reads a CA key from (Go's parsePrivateKeyPEM). Patterns are
@@ -91,8 +91,9 @@ class ExistingCa(Construct):
                 "a CA that is still valid (rotate the CA, see README 'Replacing the CA')"
             )
         key_spec = _key_spec(owner, path, cert)
+        place = place_of(scope)
         naming.claim(
-            TerraformStack.of(scope),
+            place.stack,
             owner,
             name,
             names=(
@@ -213,7 +214,7 @@ class ExistingCa(Construct):
         )
 
         add_ca_output(
-            self,
+            place.child(self, id),
             names.output,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
             cert_pem=cert_pem,

@@ -7,7 +7,6 @@ one stack leave both keys in that state), and 4.1.0 cannot set a path length.
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
 from constructs import Construct
 
 from . import naming
@@ -21,6 +20,7 @@ from .ca_output import add_ca_output
 from .key_spec import KeySpec, check_key_spec
 from .lifetimes import check_days
 from .private_key import private_key
+from .rendered import place_of
 from .root_ca import CA_USES
 from .signing import sign
 from .subject import DistinguishedName, resolve_overrides
@@ -68,28 +68,25 @@ class IntermediateCa(Construct):
         check_within_ca_lifetime(owner, days, parent_facts)
         if not isinstance(prevent_destroy, bool):
             raise TypeError(f"{owner}: prevent_destroy value {prevent_destroy!r} is not a bool")
+        place = place_of(scope)
+        cert_address = names.cert_address(self_signed=False)
         naming.claim(
-            TerraformStack.of(scope),
+            place.stack,
             owner,
             name,
-            names=(
-                names.key_address,
-                names.csr_address,
-                names.cert_address(self_signed=False),
-                names.output,
-            ),
+            names=(names.key_address, names.csr_address, cert_address, names.output),
         )
         super().__init__(scope, id)
+        here = place.child(self, id)
 
-        self.key = private_key(
-            self, name, key, TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
-        )
-        self.csr, self.cert = sign(
-            self,
-            name,
+        key_block = private_key(here, names.key_address, key, {"prevent_destroy": prevent_destroy})
+        csr_block, cert_block = sign(
+            here,
+            csr_address=names.csr_address,
+            cert_address=cert_address,
             owner=owner,
             kind="an intermediate",
-            key=self.key,
+            key=key_block,
             subject=full_subject,
             ca=parent_facts,
             validity_days=days,
@@ -97,6 +94,9 @@ class IntermediateCa(Construct):
             is_ca=True,
             prevent_destroy=prevent_destroy,
         )
+        self.key = key_block.handle
+        self.csr = csr_block.handle
+        self.cert = cert_block.handle
         cert_pem = self.cert.cert_pem
         self.facts = CaFacts(
             name=owner,
@@ -111,16 +111,16 @@ class IntermediateCa(Construct):
         )
 
         add_ca_output(
-            self,
+            here,
             names.output,
             description=(
                 f"The {name} intermediate certificate (not secret): services signed by it "
                 "send it in their chain."
             ),
-            cert_pem=self.cert.cert_pem,
-            serial=self.cert.id,
-            not_before=self.cert.validity_start_time,
-            not_after=self.cert.validity_end_time,
+            cert_pem=cert_block.ref("cert_pem"),
+            serial=cert_block.ref("id"),
+            not_before=cert_block.ref("validity_start_time"),
+            not_after=cert_block.ref("validity_end_time"),
             subject=full_subject,
             key_spec=key,
         )

@@ -12,7 +12,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Sequence
 
-from cdktf import Token
+from .tokens import is_token
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _MAX_DNS_NAME = 253
@@ -281,7 +281,7 @@ def sorted_unique_names(
     tokens: list[str] = []
     plain: set[str] = set()
     for value in values:
-        if isinstance(value, str) and Token.is_unresolved(value):
+        if isinstance(value, str) and is_token(value):
             if value not in tokens:
                 tokens.append(value)
             continue
@@ -299,6 +299,6 @@ _NORMALISERS = {"dns_names": normalise_dns_name, "ip_addresses": normalise_ip_ad
 def first_or_none(values: Sequence[object] | None) -> str | None:
     """The first plain (non-token) string of a normalised, sorted list: the default CN."""
     for value in values or ():
-        if isinstance(value, str) and not Token.is_unresolved(value):
+        if isinstance(value, str) and not is_token(value):
             return value.lower()
     return None

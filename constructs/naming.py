@@ -35,6 +35,19 @@ CERT_REQUEST = "tls_cert_request"
 TERRAFORM_DATA = "terraform_data"
 PUBLIC_KEY_DATA = "data.tls_public_key"
 
+REVOCATIONS_DIR = "revocations"
+"""The committed revocation ledgers, one per stack (see ledger.py for the format)."""
+REVOCATION_RECORD_ID = "revocation_ledger"
+"""The terraform_data whose input is the ledger's entries, so a plan shows one removed."""
+REVOCATION_RECORD_ADDRESS = f"{TERRAFORM_DATA}.{REVOCATION_RECORD_ID}"
+CRL_DIR = "crl"
+"""Where `internal-ca crl` writes by default and `inventory` looks for CRLs to check."""
+
+
+def ledger_file(stack: str) -> str:
+    """The ledger of `stack`, relative to the project root: revocations/<stack>.json."""
+    return f"{REVOCATIONS_DIR}/{stack}.json"
+
 
 @dataclass(frozen=True)
 class _KeyOwnerNames:

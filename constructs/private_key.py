@@ -5,24 +5,25 @@ The provider's own defaults (RSA 2048, ECDSA P224) are weak, so no key here reli
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
+from typing import Any
+
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
-from constructs import Construct
 
 from .key_spec import KeySpec
+from .rendered import Block, Handle, Place
+
+
+class PrivateKeyHandle(Handle, PrivateKey):
+    """A reference to a rendered tls_private_key (see constructs/rendered.py)."""
 
 
 def private_key(
-    scope: Construct, name: str, key: KeySpec, lifecycle: TerraformResourceLifecycle
-) -> PrivateKey:
-    """A key with construct id "key" and the stable Terraform address tls_private_key.<name>."""
-    resource = PrivateKey(
-        scope,
-        "key",
-        algorithm=key.algorithm,
-        rsa_bits=key.rsa_bits,
-        ecdsa_curve=key.ecdsa_curve,
-        lifecycle=lifecycle,
-    )
-    resource.override_logical_id(name)
-    return resource
+    place: Place, address: str, key: KeySpec, lifecycle: dict[str, Any]
+) -> Block[PrivateKey]:
+    """A key with construct id "key" at `address` (tls_private_key.<name>, from naming.py)."""
+    args: dict[str, Any] = {"algorithm": key.algorithm}
+    if key.rsa_bits is not None:
+        args["rsa_bits"] = key.rsa_bits
+    if key.ecdsa_curve is not None:
+        args["ecdsa_curve"] = key.ecdsa_curve
+    return place.resource("key", address, {**args, "lifecycle": lifecycle}, PrivateKeyHandle, args)

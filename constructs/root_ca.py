@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
@@ -15,6 +15,7 @@ from .ca_output import add_ca_output
 from .key_spec import RSA_4096, KeySpec, check_key_spec
 from .lifetimes import CA_VALIDITY_DAYS, HOURS_PER_DAY, check_days
 from .private_key import private_key
+from .rendered import Handle, place_of
 from .subject import DistinguishedName
 
 CA_USES = ["cert_signing", "crl_signing", "digital_signature"]
@@ -64,29 +65,34 @@ class RootCa(Construct):
         prevent_destroy = options.prevent_destroy
         if not isinstance(prevent_destroy, bool):
             raise TypeError(f"{owner}: prevent_destroy value {prevent_destroy!r} is not a bool")
+        place = place_of(scope)
         naming.claim(
-            TerraformStack.of(scope),
+            place.stack,
             owner,
             name,
             names=(names.key_address, names.cert_address(self_signed=True), names.output),
         )
         super().__init__(scope, id)
+        here = place.child(self, id)
 
-        lifecycle = TerraformResourceLifecycle(prevent_destroy=prevent_destroy)
-
-        self.key = private_key(self, name, key, lifecycle)
-        self.cert = SelfSignedCert(
-            self,
+        lifecycle = {"prevent_destroy": prevent_destroy}
+        key_block = private_key(here, names.key_address, key, lifecycle)
+        cert_args: dict[str, Any] = {
+            "private_key_pem": key_block.ref("private_key_pem"),
+            "validity_period_hours": days * HOURS_PER_DAY,
+            "is_ca_certificate": True,
+            "set_subject_key_id": True,
+            "allowed_uses": list(CA_USES),
+        }
+        cert_block = here.resource(
             "cert",
-            private_key_pem=self.key.private_key_pem,
-            subject=[subject.for_self_signed()],
-            validity_period_hours=days * HOURS_PER_DAY,
-            is_ca_certificate=True,
-            set_subject_key_id=True,
-            allowed_uses=list(CA_USES),
-            lifecycle=lifecycle,
+            names.cert_address(self_signed=True),
+            {**cert_args, "subject": [subject.as_block()], "lifecycle": lifecycle},
+            SelfSignedCertHandle,
+            cert_args,
         )
-        self.cert.override_logical_id(name)
+        self.key = key_block.handle
+        self.cert = cert_block.handle
         cert_pem = self.cert.cert_pem
         # Built once: each token read is a round trip to the jsii kernel, and every service
         # signed by this CA needs these.
@@ -103,16 +109,20 @@ class RootCa(Construct):
         )
 
         add_ca_output(
-            self,
+            here,
             names.output,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
-            cert_pem=self.cert.cert_pem,
-            serial=self.cert.id,
-            not_before=self.cert.validity_start_time,
-            not_after=self.cert.validity_end_time,
+            cert_pem=cert_block.ref("cert_pem"),
+            serial=cert_block.ref("id"),
+            not_before=cert_block.ref("validity_start_time"),
+            not_after=cert_block.ref("validity_end_time"),
             subject=subject,
             key_spec=key,
         )
+
+
+class SelfSignedCertHandle(Handle, SelfSignedCert):
+    """A reference to a rendered tls_self_signed_cert (see constructs/rendered.py)."""
 
 
 def _with_default_common_name(subject: DistinguishedName) -> DistinguishedName:

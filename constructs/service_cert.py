@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import (
-    Fn,
-    TerraformOutput,
-    TerraformProviderGeneratorMetadata,
-    TerraformResource,
-    TerraformResourceLifecycle,
-    TerraformStack,
-)
+from cdktf import TerraformProviderGeneratorMetadata, TerraformResource
+from cdktf_cdktf_provider_tls.cert_request import CertRequest
+from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
+from cdktf_cdktf_provider_tls.private_key import PrivateKey
 from constructs import Construct
 
-from . import naming
+from . import naming, revocations
 from .authority import (
     CaFacts,
     CertificateAuthority,
     check_authority,
     check_within_ca_lifetime,
+    joined,
 )
 from .key_spec import KeySpec, check_key_spec
 from .lifetimes import LEAF_VALIDITY_DAYS, RENEW_BEFORE_DAYS, check_days, check_renewal
 from .names import DEFAULT_URI_SCHEMES, check_uri_schemes, first_or_none, sorted_unique_names
 from .private_key import private_key
+from .rendered import Handle, Place, place_of
 from .signing import sign
 from .subject import DistinguishedName, resolve_overrides
 
@@ -114,10 +112,10 @@ class ServiceCert(Construct):
         check_within_ca_lifetime(owner, days, facts)
         uses = self._allowed_uses(owner, key, extra_uses)
         version = check_days(owner, "key_version", key_version)
-        naming.claim(
-            TerraformStack.of(scope), owner, name, names=(*names.addresses, *names.outputs)
-        )
+        place = place_of(scope)
+        naming.claim(place.stack, owner, name, names=(*names.addresses, *names.outputs))
         super().__init__(scope, id)
+        here = place.child(self, id)
 
         self.names = names
         self.service_name = name
@@ -129,20 +127,28 @@ class ServiceCert(Construct):
 
         # The provider has no `keepers`: a terraform_data whose input is the version, named in
         # the key's replace_triggered_by, turns a version bump into a reviewable key rotation.
-        self.key_version = _terraform_data(self, "key-version", {"version": version})
-        self.key_version.override_logical_id(names.key_version_id)
+        # A revoked live certificate adds its serial here: a new key at the next deploy.
+        extra = revocations.revoked_key_input(self, name)
+        self._key_version = here.resource(
+            "key-version",
+            names.key_version_address,
+            {"input": {"version": version, **extra}},
+            TerraformDataHandle,
+            TERRAFORM_DATA_ARGS,
+            # What cdktf records for an argument set with add_override, as it was set before.
+            overridden=("input",),
+        )
         # A bare address: cdktf renders a resource object as "${...}", which Terraform rejects
         # in replace_triggered_by of JSON configuration.
-        rotate_on_version = TerraformResourceLifecycle(
-            replace_triggered_by=[names.key_version_address]
-        )
-        self.key = private_key(self, name, key, rotate_on_version)
-        self.csr, self.cert = sign(
-            self,
-            name,
+        rotate_on_version = {"replace_triggered_by": [names.key_version_address]}
+        self._key = private_key(here, names.key_address, key, rotate_on_version)
+        self._csr, self._cert = sign(
+            here,
+            csr_address=names.csr_address,
+            cert_address=names.cert_address,
             owner=owner,
             kind="a certificate",
-            key=self.key,
+            key=self._key,
             subject=full_subject,
             ca=facts,
             validity_days=days,
@@ -152,7 +158,31 @@ class ServiceCert(Construct):
             ip_addresses=ips,
             uris=uri_list,
         )
-        self._outputs(facts)
+        self._outputs(here, facts)
+
+    # The resources are rendered from data (constructs/rendered.py); these handles, for other
+    # resources to reference, are made on first use, so a service nobody refers to costs no
+    # round trips to the jsii kernel for them.
+
+    @property
+    def key(self) -> PrivateKey:
+        """The service key, tls_private_key.<id>."""
+        return self._key.handle
+
+    @property
+    def csr(self) -> CertRequest:
+        """The CSR, tls_cert_request.<id>."""
+        return self._csr.handle
+
+    @property
+    def cert(self) -> LocallySignedCert:
+        """The certificate, tls_locally_signed_cert.<id>."""
+        return self._cert.handle
+
+    @property
+    def key_version(self) -> TerraformResource:
+        """The terraform_data whose input (the key version) rotates the key when changed."""
+        return self._key_version.handle
 
     @staticmethod
     def _allowed_uses(owner: str, key: KeySpec, extra_uses: Sequence[str]) -> list[str]:
@@ -172,51 +202,49 @@ class ServiceCert(Construct):
             uses.add(use)
         return sorted(uses)
 
-    def _outputs(self, ca: CaFacts) -> None:
+    def _outputs(self, here: Place, ca: CaFacts) -> None:
         name = self.service_name
-        chain = list(ca.chain_pems)
-        info = TerraformOutput(
-            self,
+        cert = self._cert
+        here.output(
             "output",
-            description=f"Service {name}: certificate, chain, serial and SANs (not secret).",
-            value={
-                "cert_pem": self.cert.cert_pem,
-                "chain_pem": Fn.join("", chain) if chain else "",
-                "ca_cert_pem": ca.root_cert_pem,
-                "serial": self.cert.id,
-                "not_before": self.cert.validity_start_time,
-                "not_after": self.cert.validity_end_time,
-                "ready_for_renewal": self.cert.ready_for_renewal,
-                "dns_names": self.dns_names,
-                "ip_addresses": self.ip_addresses,
-                "uris": self.uris,
-                "subject": self.subject.as_text(),
-                "key_algorithm": self.key_spec.describe(),
+            self.names.output,
+            {
+                "description": f"Service {name}: certificate, chain, serial and SANs (not secret).",
+                "value": {
+                    "cert_pem": cert.ref("cert_pem"),
+                    "chain_pem": joined(ca.chain_pems),
+                    "ca_cert_pem": ca.root_cert_pem,
+                    "serial": cert.ref("id"),
+                    "not_before": cert.ref("validity_start_time"),
+                    "not_after": cert.ref("validity_end_time"),
+                    "ready_for_renewal": cert.ref("ready_for_renewal"),
+                    "dns_names": self.dns_names,
+                    "ip_addresses": self.ip_addresses,
+                    "uris": self.uris,
+                    "subject": self.subject.as_text(),
+                    "key_algorithm": self.key_spec.describe(),
+                },
             },
         )
-        info.override_logical_id(self.names.output)
-        secret = TerraformOutput(
-            self,
+        here.output(
             "private-key",
-            description=f"Service {name}: private key PEM (secret: copy only to its host).",
-            value=self.key.private_key_pem,
-            sensitive=True,
+            self.names.key_output,
+            {
+                "description": f"Service {name}: private key PEM (secret: copy only to its host).",
+                "sensitive": True,
+                "value": self._key.ref("private_key_pem"),
+            },
         )
-        secret.override_logical_id(self.names.key_output)
 
 
-def _terraform_data(scope: Construct, id: str, input: dict[str, object]) -> TerraformResource:
-    """A `terraform_data` resource, built without cdktf's DataResource class.
+class TerraformDataHandle(Handle, TerraformResource):
+    """A reference to a rendered terraform_data (see constructs/rendered.py)."""
 
-    DataResource validates the Terraform version by running `terraform version` once per
-    instance at synth time: 70 ms per service, most of a large app's synth (see
-    docs/benchmarks.md). The synthesized JSON is the same.
-    """
-    resource = TerraformResource(
-        scope,
-        id,
-        terraform_resource_type="terraform_data",
-        terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"),
-    )
-    resource.add_override("input", input)
-    return resource
+
+# The generic TerraformResource, not cdktf's DataResource class: DataResource validates the
+# Terraform version by running `terraform version` once per instance at synth time, 70 ms per
+# service (see docs/benchmarks.md).
+TERRAFORM_DATA_ARGS = {
+    "terraform_resource_type": naming.TERRAFORM_DATA,
+    "terraform_generator_metadata": TerraformProviderGeneratorMetadata(provider_name="terraform"),
+}

@@ -3,30 +3,40 @@
 ServiceCert and IntermediateCa both turn their key into a CSR and have a CA sign it; they
 differ only in SANs, usages and the CA flag. Every signed certificate carries a subject key
 identifier (RFC 5280 4.2.1.2), and a plan-time precondition keeps it within its CA's lifetime.
+Both resources are rendered from data (see constructs/rendered.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from cdktf_cdktf_provider_tls.locally_signed_cert import LocallySignedCert
 from cdktf_cdktf_provider_tls.private_key import PrivateKey
-from constructs import Construct
 
 from .authority import CaFacts, within_ca_lifetime
 from .lifetimes import HOURS_PER_DAY
+from .rendered import Block, Handle, Place
 from .subject import DistinguishedName
 
 
+class CertRequestHandle(Handle, CertRequest):
+    """A reference to a rendered tls_cert_request (see constructs/rendered.py)."""
+
+
+class LocallySignedCertHandle(Handle, LocallySignedCert):
+    """A reference to a rendered tls_locally_signed_cert (see constructs/rendered.py)."""
+
+
 def sign(
-    scope: Construct,
-    name: str,
+    place: Place,
     *,
+    csr_address: str,
+    cert_address: str,
     owner: str,
     kind: str,
-    key: PrivateKey,
+    key: Block[PrivateKey],
     subject: DistinguishedName,
     ca: CaFacts,
     validity_days: int,
@@ -37,8 +47,8 @@ def sign(
     dns_names: Sequence[str] = (),
     ip_addresses: Sequence[str] = (),
     uris: Sequence[str] = (),
-) -> tuple[CertRequest, LocallySignedCert]:
-    """A CSR ("csr") and a signed certificate ("cert"), both at the Terraform address `name`.
+) -> tuple[Block[CertRequest], Block[LocallySignedCert]]:
+    """A CSR (construct id "csr") and a signed certificate ("cert") at the given addresses.
 
     :param owner: the signer in messages, e.g. "service 'web'".
     :param kind: what the precondition's message calls the certificate, e.g. "a certificate".
@@ -47,41 +57,33 @@ def sign(
     :param prevent_destroy: protect the certificate. Default: Terraform's (unprotected).
     :param dns_names: validated, sorted SANs; likewise ip_addresses and uris. Default: none.
     """
-    csr = CertRequest(
-        scope,
-        "csr",
-        private_key_pem=key.private_key_pem,
-        subject=[subject.for_cert_request()],
-        dns_names=list(dns_names) or None,
-        ip_addresses=list(ip_addresses) or None,
-        uris=list(uris) or None,
-    )
-    csr.override_logical_id(name)
+    csr_args: dict[str, Any] = {"private_key_pem": key.ref("private_key_pem")}
+    for field, values in (("dns_names", dns_names), ("ip_addresses", ip_addresses), ("uris", uris)):
+        if values:
+            csr_args[field] = list(values)
+    csr_body = {**csr_args, "subject": [subject.as_block()]}
+    csr = place.resource("csr", csr_address, csr_body, CertRequestHandle, csr_args)
+
     days = validity_days
     hours = days * HOURS_PER_DAY
-    renew = renew_before_days
-    cert = LocallySignedCert(
-        scope,
-        "cert",
-        cert_request_pem=csr.cert_request_pem,
-        ca_cert_pem=ca.cert_pem,
-        ca_private_key_pem=ca.private_key_pem,
-        validity_period_hours=hours,
-        early_renewal_hours=None if renew is None else renew * HOURS_PER_DAY,
-        is_ca_certificate=True if is_ca else None,
-        set_subject_key_id=True,
-        allowed_uses=list(allowed_uses),
-        lifecycle=TerraformResourceLifecycle(
-            prevent_destroy=prevent_destroy,
-            precondition=[
-                within_ca_lifetime(
-                    hours,
-                    ca,
-                    f"{owner}: {kind} issued now for {days} days would outlive "
-                    f"{ca.name}. Shorten validity_days or rotate {ca.name} first.",
-                )
-            ],
-        ),
+    cert_args: dict[str, Any] = {
+        "cert_request_pem": csr.ref("cert_request_pem"),
+        "ca_cert_pem": ca.cert_pem,
+        "ca_private_key_pem": ca.private_key_pem,
+        "validity_period_hours": hours,
+        "allowed_uses": list(allowed_uses),
+    }
+    if renew_before_days is not None:
+        cert_args["early_renewal_hours"] = renew_before_days * HOURS_PER_DAY
+    if is_ca:
+        cert_args["is_ca_certificate"] = True
+    message = (
+        f"{owner}: {kind} issued now for {days} days would outlive {ca.name}. Shorten "
+        f"validity_days or rotate {ca.name} first."
     )
-    cert.override_logical_id(name)
+    lifecycle: dict[str, Any] = {"precondition": [within_ca_lifetime(hours, ca, message)]}
+    if prevent_destroy is not None:
+        lifecycle["prevent_destroy"] = prevent_destroy
+    cert_body = {**cert_args, "set_subject_key_id": True, "lifecycle": lifecycle}
+    cert = place.resource("cert", cert_address, cert_body, LocallySignedCertHandle, cert_args)
     return csr, cert

@@ -6,9 +6,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from cdktf import Token
-from cdktf_cdktf_provider_tls.cert_request import CertRequestSubject
-from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCertSubject
+from .tokens import is_token
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Upper bounds from RFC 5280 appendix A (ub-common-name etc.); the recipe uses the same 64.
@@ -42,7 +40,7 @@ class DistinguishedName:
         """Raise ValueError naming `owner`, the field and the value, for out-of-range fields."""
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None or (isinstance(value, str) and Token.is_unresolved(value)):
+            if value is None or (isinstance(value, str) and is_token(value)):
                 continue
             if not isinstance(value, str):
                 raise TypeError(f"{owner}: subject.{field.name} value {value!r} is not a string")
@@ -104,27 +102,13 @@ class DistinguishedName:
         ]
         return ", ".join(f"{key}={value}" for key, value in parts if value is not None)
 
-    def for_cert_request(self) -> CertRequestSubject:
-        # The generated struct classes are required: plain dicts with snake_case keys are
-        # silently dropped by jsii (see the field notes).
-        return CertRequestSubject(
-            country=self.country,
-            province=self.province,
-            locality=self.locality,
-            organization=self.organization,
-            organizational_unit=self.organizational_unit,
-            common_name=self.common_name,
-        )
-
-    def for_self_signed(self) -> SelfSignedCertSubject:
-        return SelfSignedCertSubject(
-            country=self.country,
-            province=self.province,
-            locality=self.locality,
-            organization=self.organization,
-            organizational_unit=self.organizational_unit,
-            common_name=self.common_name,
-        )
+    def as_block(self) -> dict[str, str]:
+        """The provider's `subject` block: the fields that are set, under Terraform's names."""
+        return {
+            field.name: value
+            for field in dataclasses.fields(self)
+            if (value := getattr(self, field.name)) is not None
+        }
 
 
 def resolve_overrides(

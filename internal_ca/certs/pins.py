@@ -143,6 +143,21 @@ def pin_reasons(
     return reasons
 
 
+def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -> None:
+    """For read-only commands: the CAs in state must be the pinned ones."""
+    check = PinCheck(
+        stack=stack,
+        pins=load_pins(project, stack),
+        in_state={name: fingerprint(pem) for name, pem in managed_cas(state).items()},
+        created=frozenset(),
+        replaced=frozenset(),
+    )
+    where = f"{PINS_DIR}/{stack}/"
+    reasons = pin_reasons(check, initial=True, allow_ca_replacement=True, where=where)
+    if reasons:
+        raise OperationError(reasons[0])
+
+
 def refuse_initial_when_pinned(project: Project, stacks: Iterable[str]) -> None:
     """--initial is for a stack's first deploy only; with a pin it would hide lost state."""
     for stack in stacks:

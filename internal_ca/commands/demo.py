@@ -22,6 +22,7 @@ from internal_ca.certs.checks import ServiceMaterial, check_service
 from internal_ca.certs.facts import facts, iso, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
 from internal_ca.certs.pins import load_pins
+from internal_ca.commands.arguments import output_folder
 from internal_ca.commands.deploy import deploy
 from internal_ca.commands.export import CA_CERT, MANIFEST, export_stacks
 from internal_ca.errors import OperationError
@@ -54,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--dir",
-        type=Path,
+        type=output_folder,
         default=Path("demo"),
         help="where to write the files (default: ./demo, created 0700)",
     )

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
+from functools import partial
 from typing import TextIO
 
 from internal_ca.certs.facts import facts, iso, load_cert
@@ -28,9 +29,11 @@ from internal_ca.commands.review import (
 from internal_ca.errors import OperationError
 from internal_ca.plan.guard import GuardOptions
 from internal_ca.plan.model import Action
+from internal_ca.plan.render import old_certificate_text
 from internal_ca.plan.run import PlannedStack, planned
+from internal_ca.state import history
 from internal_ca.state.local import ensure_state_dir, refuse_tracked_state
-from internal_ca.state.read import StackState, read_state
+from internal_ca.state.read import StackState, read_state, uses_local_state
 from internal_ca.terraform import diagnostics
 from internal_ca.terraform.toolchain import stream
 from internal_ca.terraform.workspace import Workspace, open_workspace
@@ -92,6 +95,9 @@ def deploy(
             print("internal-ca: guard: " + "; ".join(reviewed.reasons), file=sys.stderr)
             return GUARD_TRIPPED
         if all(summary.nothing_to_do for summary in summaries):
+            # A CA deployed before pins existed is pinned by its first deploy since.
+            for name, state in reviewed.states.items():
+                _pin(workspace, name, state, out)
             out.write("Nothing to deploy.\n")
             return 0
         _refuse_unappliable(stacks)
@@ -124,14 +130,21 @@ def _approved() -> bool:
 
 
 def _apply(workspace: Workspace, item: PlannedStack, out: TextIO) -> None:
+    """Apply the saved plan; local state is snapshotted first and journaled throughout."""
     assert item.plan_file is not None
+    project = workspace.project
+    journal = None
+    if uses_local_state(item.stack, workspace.env):
+        history.snapshot(project, item.stack)
+        journal = history.start_journal(project, item.stack)
     code, shown = stream(
         ["terraform", "apply", "-input=false", "-no-color", item.plan_file],
         cwd=workspace.stack_dir(item.stack),
         env=workspace.env,
         out=out,
+        on_line=None if journal is None else partial(history.journal_line, journal),
     )
-    ensure_state_dir(workspace.project)
+    ensure_state_dir(project)
     if code == 0:
         return
     if "Saved plan is stale" in shown:
@@ -166,11 +179,9 @@ def _report(
         for row in item.summary.services:
             if row.action is Action.UNCHANGED:
                 continue
+            old = old_certificate_text(row, item.summary.ledger)
             if row.action is Action.REMOVE:
-                out.write(
-                    f"  removed    {row.service}: serial {row.serial or '?'} stays valid until "
-                    f"{row.expiry or '?'} unless revoked\n"
-                )
+                out.write(f"  removed    {row.service}: {old or 'serial ' + (row.serial or '?')}\n")
                 continue
             service = issued.get(row.service)
             if service is None:
@@ -183,12 +194,19 @@ def _report(
                 f"  {row.action.value:<9}  {row.service}: serial {cert.serial_hex}, "
                 f"expires {iso(cert.not_after)}\n"
             )
-        for path in write_pins(workspace.project, item.stack, state):
-            out.write(
-                f"  pinned CA certificate {path} (sha256 {fingerprint(path.read_text())}): "
-                "commit it; plans and deploys check the CA in state against it\n"
-            )
+            if old:
+                out.write(f"             old cert: {old}\n")
+        history.end_journal(history.journal_path(workspace.project, item.stack))
+        _pin(workspace, item.stack, state, out)
     out.write("Done.\n")
+
+
+def _pin(workspace: Workspace, stack: str, state: StackState | None, out: TextIO) -> None:
+    for path in write_pins(workspace.project, stack, state):
+        out.write(
+            f"  pinned CA certificate {path} (sha256 {fingerprint(path.read_text())}): "
+            "commit it; plans and deploys check the CA in state against it\n"
+        )
 
 
 def _state_after(workspace: Workspace, stack: str, before: StackState | None) -> StackState:

@@ -21,9 +21,14 @@ from internal_ca.certs.outputs import (
     read_ca_private_key,
     read_deployed,
 )
+from internal_ca.commands.arguments import output_folder
+from internal_ca.commands.crl import add_lifetime_argument
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import check_private_dir, private_dir, write_atomic
 from internal_ca.files.git_guard import refuse_keys_in_work_tree
+from internal_ca.revocation.ledger_file import load_ledger
+from internal_ca.revocation.publish import previous_crls, sign_stack
+from internal_ca.state.read import read_state
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 CA_CERT = naming.CA_CERT_FILE
@@ -36,7 +41,7 @@ class ExportFile:
     """One file to write. `content` of a secret file is key material: never print it."""
 
     name: str
-    content: str
+    content: str | bytes
     secret: bool
     purpose: str
 
@@ -58,7 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "given. The CA private key is never written unless --include-ca-key."
         ),
     )
-    parser.add_argument("dir", metavar="DIR", type=Path, help="folder to write (created 0700)")
+    parser.add_argument(
+        "dir", metavar="DIR", type=output_folder, help="folder to write (created 0700)"
+    )
     parser.add_argument(
         "--force",
         action="store_true",
@@ -69,6 +76,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help=f"also write the CA private key as {CA_KEY} (0600); read from state only now",
     )
+    parser.add_argument(
+        "--no-crl",
+        action="store_true",
+        help="do not sign and write each CA's CRL (<ca>-crl.pem, <ca>.crl)",
+    )
+    add_lifetime_argument(parser)
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.set_defaults(handler=export_command)
@@ -84,6 +97,7 @@ def export_command(args: argparse.Namespace) -> int:
         args.dir,
         force=args.force,
         include_ca_key=args.include_ca_key,
+        crl_lifetime=None if args.no_crl else dt.timedelta(days=args.crl_days),
     )
     if not args.quiet:
         for path in written:
@@ -98,15 +112,21 @@ def export_stacks(
     *,
     force: bool,
     include_ca_key: bool,
+    crl_lifetime: dt.timedelta | None = None,
 ) -> list[Path]:
-    """Plan every file first, check the destination, then write; returns the paths written."""
+    """Plan every file first, check the destination, then write; returns the paths written.
+
+    With `crl_lifetime`, each CA's CRL is signed too (the CA key is read into memory only).
+    """
     plans: list[tuple[Path, list[ExportFile]]] = []
     for outputs in deployed:
         target = folder / outputs.stack if len(deployed) > 1 else folder
         ca_key = None
         if include_ca_key:
             ca_key = read_ca_private_key(workspace, outputs.stack, root_ca_name(outputs))
-        plans.append((target, plan_files(outputs, ca_key, utc_now())))
+        now = utc_now()
+        crls = crl_files(workspace, outputs, target, crl_lifetime, now) if crl_lifetime else []
+        plans.append((target, plan_files(outputs, ca_key, now, crls)))
     for target, files in plans:
         refuse_keys_in_work_tree(target, [f.name for f in files if f.secret], force)
     written: list[Path] = []
@@ -146,7 +166,45 @@ def root_ca_name(outputs: StackOutputs) -> str:
     )
 
 
-def plan_files(outputs: StackOutputs, ca_key: str | None, now: dt.datetime) -> list[ExportFile]:
+def crl_files(
+    workspace: Workspace,
+    outputs: StackOutputs,
+    target: Path,
+    lifetime: dt.timedelta,
+    now: dt.datetime,
+) -> list[ExportFile]:
+    """Each CA's CRL, PEM and DER, signed now from the committed ledger: public files."""
+    crls = sign_stack(
+        outputs,
+        read_state(workspace.project, outputs.stack, workspace.env),
+        load_ledger(workspace.project, outputs.stack),
+        workspace.env,
+        signed_at=now,
+        lifetime=lifetime,
+        previous=previous_crls(target, outputs),
+    )
+    files: list[ExportFile] = []
+    for crl in crls:
+        where = (
+            "install it wherever certificates from this CA are checked (the traffic manager; "
+            f"nginx ssl_crl; HAProxy crl-file) and replace it before its nextUpdate "
+            f"{iso(crl.next_update)}"
+        )
+        files += [
+            ExportFile(crl.pem_file, crl.pem, False, f"CA {crl.ca!r}'s CRL (PEM): {where}"),
+            ExportFile(
+                crl.der_file, crl.der, False, "the same CRL in DER, for tools that want DER"
+            ),
+        ]
+    return files
+
+
+def plan_files(
+    outputs: StackOutputs,
+    ca_key: str | None,
+    now: dt.datetime,
+    crls: Sequence[ExportFile] = (),
+) -> list[ExportFile]:
     files = [
         ExportFile(
             CA_CERT,
@@ -189,6 +247,7 @@ def plan_files(outputs: StackOutputs, ca_key: str | None, now: dt.datetime) -> l
                 "certificates every service trusts. Delete it here once stored",
             )
         )
+    files += crls
     files.append(ExportFile(MANIFEST, manifest(outputs.stack, files, now), False, ""))
     return files
 

@@ -7,16 +7,25 @@ list visible, and `--expiring-within` turns it into a cron or CI check.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ca_constructs import naming
 from internal_ca.certs.facts import CertFacts, facts, iso, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
-from internal_ca.terraform.workspace import open_workspace
+from internal_ca.certs.pins import refuse_foreign_cas
+from internal_ca.certs.serials import openssl_hex
+from internal_ca.commands.arguments import days
+from internal_ca.revocation.freshness import CrlStatus, read_crls, revoked_entry
+from internal_ca.revocation.ledger_file import load_ledger
+from internal_ca.state.read import read_state
+from internal_ca.terraform.workspace import Workspace, open_workspace
 
 EXPIRING_EXIT = 2
 
@@ -29,6 +38,8 @@ class Row:
     facts: CertFacts
     in_window: bool
     renew_before_hours: float | None
+    revoked: str | None = None
+    """"reason, revoked_at" when the ledger revokes this serial."""
 
     def as_json(self, now: dt.datetime) -> dict[str, Any]:
         return {
@@ -46,6 +57,7 @@ class Row:
             "renew_before_days": (
                 None if self.renew_before_hours is None else self.renew_before_hours / 24
             ),
+            "revoked": self.revoked,
         }
 
 
@@ -67,35 +79,77 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
     parser.add_argument(
         "--expiring-within",
-        type=_days,
+        type=days,
         metavar="DAYS",
-        help=f"exit {EXPIRING_EXIT} if any certificate (CA included) expires within DAYS days",
+        help=(
+            f"exit {EXPIRING_EXIT} if any certificate (CA included) expires, or any CRL in "
+            "--crl-dir reaches its nextUpdate, within DAYS days"
+        ),
+    )
+    parser.add_argument(
+        "--crl-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"where `internal-ca crl` wrote the CRLs to check (default: {naming.CRL_DIR}/)",
     )
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.set_defaults(handler=inventory_command)
 
 
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative; expected 0 or more days")
-    return value
-
-
 def inventory_command(args: argparse.Namespace) -> int:
     workspace = open_workspace(args.stack, init=False)
+    for stack in workspace.stacks:
+        state = read_state(workspace.project, stack, workspace.env)
+        refuse_foreign_cas(workspace.project, stack, state)
     now = utc_now()
-    rows = [row for stack in read_deployed(workspace) for row in collect_rows(stack, now)]
+    crl_dir = args.crl_dir or workspace.project.root / naming.CRL_DIR
+    rows = [
+        row
+        for stack in read_deployed(workspace)
+        for row in _revocation_rows(workspace, stack, collect_rows(stack, now), crl_dir)
+    ]
     if args.json:
         print(json.dumps([row.as_json(now) for row in rows], indent=2))
     else:
         print(render_table(rows, now))
+        revoked = [row for row in rows if row.revoked]
+        for row in revoked:
+            print(
+                f"* {row.stack}/{row.name} serial {row.facts.serial_hex} is revoked "
+                f"({row.revoked}); `internal-ca deploy` re-keys it"
+            )
     if args.expiring_within is not None:
         return _expiry_status(rows, now, args.expiring_within)
     return 0
+
+
+def _revocation_rows(
+    workspace: Workspace, outputs: StackOutputs, rows: Sequence[Row], crl_dir: Path
+) -> list[Row]:
+    """Rows marked with the ledger's revocations, then a "crl" row per CRL in crl_dir."""
+    ledger = load_ledger(workspace.project, outputs.stack)
+    marked = []
+    for row in rows:
+        entry = revoked_entry(ledger, row.facts.serial_hex) if row.kind == "service" else None
+        text = f"{entry.reason}, {entry.revoked_at}" if entry else None
+        marked.append(dataclasses.replace(row, revoked=text))
+    crls = read_crls(crl_dir, outputs, workspace.all_stacks)
+    return marked + [_crl_row(crl) for crl in crls]
+
+
+def _crl_row(crl: CrlStatus) -> Row:
+    """A CRL as a row: SERIAL is its CRL number, NOT-AFTER its nextUpdate."""
+    info = CertFacts(
+        serial_hex=openssl_hex(crl.number),
+        not_before=crl.this_update,
+        not_after=crl.next_update,
+        dns_names=(),
+        ip_addresses=(),
+        uris=(),
+        is_ca=False,
+    )
+    return Row(crl.stack, "crl", crl.ca, info, False, None)
 
 
 def collect_rows(outputs: StackOutputs, now: dt.datetime) -> list[Row]:
@@ -143,7 +197,7 @@ def render_table(rows: Sequence[Row], now: dt.datetime) -> str:
                 row.stack,
                 row.kind,
                 row.name,
-                row.facts.serial_hex,
+                row.facts.serial_hex + ("*" if row.revoked else ""),
                 ",".join(row.facts.sans) or "-",
                 iso(row.facts.not_before),
                 iso(row.facts.not_after),
@@ -166,8 +220,9 @@ def _expiry_status(rows: Sequence[Row], now: dt.datetime, days: float) -> int:
     first = min(expiring, key=lambda row: row.facts.not_after)
     others = f" (and {len(expiring) - 1} more)" if len(expiring) > 1 else ""
     verb = "expired" if first.facts.not_after <= now else "expires"
+    kind = "CRL (nextUpdate) of CA" if first.kind == "crl" else first.kind
     print(
-        f"internal-ca: {first.kind} {first.stack}/{first.name} {verb} "
+        f"internal-ca: {kind} {first.stack}/{first.name} {verb} "
         f"{iso(first.facts.not_after)}, within {days:g} days{others}",
         file=sys.stderr,
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from internal_ca.commands.arguments import output_file, plan_json_file
 from internal_ca.commands.review import (
     GUARD_TRIPPED,
     add_guard_arguments,
@@ -37,13 +37,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--format", choices=sorted(FORMATS), default="text", help="text (default) or markdown"
     )
     parser.add_argument(
-        "--output", type=Path, help="write the report to this file instead of standard output"
+        "--output",
+        type=output_file,
+        help="write the report to this file instead of standard output",
     )
     add_guard_arguments(parser)
     parser.add_argument("--stack", default=None, help="plan only this stack (default: every one)")
     parser.add_argument(
         "--plan-json",
-        type=Path,
+        type=plan_json_file,
         metavar="FILE",
         help=(
             "summarize this `terraform show -json PLANFILE` output instead of planning "

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from internal_ca.certs.pins import PINS_DIR, pin_check, pin_reasons, refuse_initial_when_pinned
+from internal_ca.commands.arguments import whole_number
 from internal_ca.errors import OperationError
 from internal_ca.plan.guard import DEFAULT_MAX_REISSUE, GuardOptions, check
 from internal_ca.plan.model import Summary
@@ -20,16 +21,6 @@ from internal_ca.terraform.workspace import Workspace
 
 GUARD_TRIPPED = 3
 """Exit status when the plan is fine to read but the guard refuses it (1 is an error)."""
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative; expected 0 or more")
-    return value
 
 
 def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +41,13 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-destroy", action="store_true", help="let the plan remove service certificates"
     )
     parser.add_argument(
+        "--allow-unrevoke",
+        action="store_true",
+        help="let the plan drop entries from the revocation ledger (trusts them again)",
+    )
+    parser.add_argument(
         "--max-reissue",
-        type=_count,
+        type=whole_number(unit="number of certificates"),
         default=DEFAULT_MAX_REISSUE,
         metavar="N",
         help=(
@@ -66,6 +62,7 @@ def guard_options(args: argparse.Namespace) -> GuardOptions:
         allow_ca_replacement=args.allow_ca_replacement,
         allow_destroy=args.allow_destroy,
         max_reissue=args.max_reissue,
+        allow_unrevoke=args.allow_unrevoke,
     )
 
 

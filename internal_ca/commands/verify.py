@@ -12,9 +12,12 @@ import json
 import sys
 from dataclasses import dataclass
 
+from ca_constructs.ledger import Ledger
 from internal_ca.certs.checks import ServiceMaterial, check_service, time_problems
 from internal_ca.certs.facts import facts, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
+from internal_ca.revocation.freshness import revoked_entry
+from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.terraform.workspace import open_workspace
 
 
@@ -46,7 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def verify_command(args: argparse.Namespace) -> int:
     workspace = open_workspace(args.stack, init=False)
-    results = [result for stack in read_deployed(workspace) for result in verify_stack(stack)]
+    results = [
+        result
+        for stack in read_deployed(workspace)
+        for result in verify_stack(stack, load_ledger(workspace.project, stack.stack))
+    ]
     failed = [result for result in results if result.problems]
     if args.json:
         print(
@@ -79,7 +86,7 @@ def verify_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_stack(outputs: StackOutputs) -> list[Result]:
+def verify_stack(outputs: StackOutputs, ledger: Ledger | None = None) -> list[Result]:
     now = utc_now()
     results: list[Result] = []
     for ca in outputs.cas:
@@ -99,7 +106,12 @@ def verify_stack(outputs: StackOutputs) -> list[Result]:
             renew_before_hours=service.renew_before_hours,
         )
         serial = facts(load_cert(service.cert_pem, f"service {service.name!r}")).serial_hex
-        results.append(
-            Result(outputs.stack, "service", service.name, serial, check_service(material, now))
-        )
+        problems = check_service(material, now)
+        entry = revoked_entry(ledger, serial) if ledger is not None else None
+        if entry is not None:
+            problems.append(
+                f"serial {serial} is revoked ({entry.reason}, {entry.revoked_at}); run "
+                "`internal-ca deploy` to re-key it"
+            )
+        results.append(Result(outputs.stack, "service", service.name, serial, problems))
     return results

@@ -37,10 +37,20 @@ def private_dir(path: Path) -> bool:
     """Create `path` as 0700; returns True if it was created here.
 
     An existing folder is kept as it is when only its owner can use it; a folder that others
-    can read is refused rather than changed, because it may be shared on purpose.
+    can read is refused rather than changed, because it may be shared on purpose. Missing
+    parents are created 0700 too, one by one: `mkdir(parents=True)` would give them the
+    umask's mode, which is private only while the umask is 077.
     """
+    for parent in _missing_parents(path):
+        try:
+            parent.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # made by someone else in the meantime: theirs, so left as it is
+        except OSError as error:
+            raise OperationError(f"cannot create folder {parent}: {error.strerror}") from None
+        parent.chmod(PRIVATE_DIR_MODE)
     try:
-        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
+        path.mkdir(mode=PRIVATE_DIR_MODE)
     except FileExistsError:
         check_private_dir(path)
         return False
@@ -50,9 +60,23 @@ def private_dir(path: Path) -> bool:
     return True
 
 
-def write_atomic(path: Path, content: str, *, secret: bool) -> None:
-    """Replace `path` with `content` in one step; secret files are 0600 from creation."""
+def _missing_parents(path: Path) -> list[Path]:
+    """The folders above `path` that do not exist yet, outermost first."""
+    missing: list[Path] = []
+    for parent in path.parents:
+        if parent.exists() or parent.is_symlink():
+            break
+        missing.append(parent)
+    return missing[::-1]
+
+
+def write_atomic(path: Path, content: str | bytes, *, secret: bool) -> None:
+    """Replace `path` with `content` in one step; secret files are 0600 from creation.
+
+    Text is written as ASCII (PEM, JSON); bytes as they are (a DER CRL).
+    """
     mode = SECRET_MODE if secret else PUBLIC_MODE
+    data = content.encode("ascii") if isinstance(content, str) else content
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
@@ -62,8 +86,8 @@ def write_atomic(path: Path, content: str, *, secret: bool) -> None:
         # The umask (077 in every command) only narrows the mode given to open(); set it
         # exactly, so a public certificate is 0644 and a key stays 0600.
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(content)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ca_constructs.ledger import KEY_VERSION_FIELD, REASONS, RECORD_FIELD
 from internal_ca.certs.times import display_time
 from internal_ca.errors import OperationError
 
@@ -157,10 +158,56 @@ def _subject(value: object) -> tuple[tuple[str, str], ...] | None:
     return tuple(pairs)
 
 
-def _key_version(value: object) -> int | None:
-    if isinstance(value, dict):
-        return _whole(value.get("version"))
-    return None
+@dataclass(frozen=True)
+class DataInput:
+    """A terraform_data input this project writes: a service's key version (with the serials
+    of its live certificates revoked, if any) or the revocation ledger's record."""
+
+    version: int | None = None
+    revoked: tuple[tuple[str, str], ...] = ()
+    """(serial, reason) of each revoked live certificate of the service."""
+    record: tuple[str, ...] | None = None
+    """The revocation record's entries, "ca/SERIAL"; None for a key version."""
+
+
+_REVOKED_SERIAL = re.compile(r"^(?:[0-9A-F]{2}){1,20}$")
+_RECORD_ITEM = re.compile(r"^[a-z][a-z0-9_]{0,62}/(?:[0-9A-F]{2}){1,20}$")
+
+
+def _revoked(value: object) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        return None
+    found: list[tuple[str, str]] = []
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        serial, reason = item.get("serial"), item.get("reason")
+        if not (isinstance(serial, str) and _REVOKED_SERIAL.match(serial)):
+            return None
+        if not (isinstance(reason, str) and reason in REASONS):
+            return None
+        found.append((serial, reason))
+    return tuple(found)
+
+
+def _data_input(value: object) -> DataInput | None:
+    """A key version or the revocation record; any other shape is dropped."""
+    if not isinstance(value, dict):
+        return None
+    if RECORD_FIELD in value:
+        items = value[RECORD_FIELD]
+        if not isinstance(items, list) or not all(
+            isinstance(item, str) and _RECORD_ITEM.match(item) for item in items
+        ):
+            return None
+        return DataInput(record=tuple(sorted(items)))
+    version = _whole(value.get("version"))
+    revoked = _revoked(value.get(KEY_VERSION_FIELD))
+    if version is None or revoked is None:
+        return None
+    return DataInput(version=version, revoked=revoked)
 
 
 def _choice(options: frozenset[str]) -> Callable[[object], str | None]:
@@ -194,7 +241,7 @@ ALLOWED_FIELDS: dict[str, dict[str, Callable[[object], object]]] = {
     "tls_cert_request": dict(_SAN_FIELDS),
     "tls_locally_signed_cert": dict(_CERT_FIELDS),
     "tls_self_signed_cert": {**_CERT_FIELDS, **_SAN_FIELDS},
-    "terraform_data": {"input": _key_version},
+    "terraform_data": {"input": _data_input},
 }
 
 

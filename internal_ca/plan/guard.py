@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ca_constructs import naming
 from internal_ca.plan.model import Action, OutputAction, Summary
 
 DEFAULT_MAX_REISSUE = 10
@@ -24,6 +25,7 @@ class GuardOptions:
     allow_ca_replacement: bool = False
     allow_destroy: bool = False
     max_reissue: int = DEFAULT_MAX_REISSUE
+    allow_unrevoke: bool = False
 
 
 def _plural(count: int, word: str) -> str:
@@ -111,6 +113,19 @@ def too_many_reissues(summary: Summary, options: GuardOptions) -> str | None:
     )
 
 
+def ledger_entry_removed(summary: Summary, options: GuardOptions) -> str | None:
+    """The ledger only grows: a dropped entry makes a revoked certificate trusted again."""
+    if options.allow_unrevoke or summary.ledger is None or not summary.ledger.removed:
+        return None
+    removed = summary.ledger.removed
+    entries = "entry" if len(removed) == 1 else "entries"
+    return (
+        f"stack {summary.stack}: the plan would drop {len(removed)} revocation ledger {entries} "
+        f"({', '.join(removed)}), trusting those certificates again; restore them in "
+        f"{naming.ledger_file(summary.stack)}, or pass --allow-unrevoke if this is on purpose"
+    )
+
+
 def incomplete(summary: Summary, options: GuardOptions) -> str | None:
     """A summary that could not see every change must not pass as safe."""
     if summary.complete:
@@ -124,6 +139,7 @@ RULES = (
     ca_replacement,
     service_destroy,
     too_many_reissues,
+    ledger_entry_removed,
     incomplete,
 )
 

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from internal_ca.plan.fields import Change, OutputChange, read_changes, read_outputs
+from ca_constructs import naming
+from internal_ca.plan.fields import Change, DataInput, OutputChange, read_changes, read_outputs
 
 _SUBJECT_LABELS = {
     "country": "C",
@@ -62,6 +63,7 @@ class Why(StrEnum):
     RENEWAL = "renewal"
     RENEWAL_SETTING = "renewal-setting"
     KEY_ROTATION = "key-rotation"
+    REVOKED = "revoked"
     KEY_CHANGED = "key-changed"
     CA_CHANGE = "ca-change"
     PEM_TEXT = "pem-text"
@@ -86,6 +88,8 @@ class ServiceRow:
     subject: str | None
     expiry: str | None = None
     serial: str | None = None
+    revoked: tuple[str, ...] = ()
+    """Serials of this service's certificates the ledger revoked while they were live."""
 
     def has(self, why: Why) -> bool:
         return any(reason.why is why for reason in self.reasons)
@@ -158,6 +162,31 @@ class OutputRow:
 
 
 @dataclass(frozen=True)
+class LedgerChange:
+    """The revocation record in state: its entries ("ca/SERIAL") before and after the plan."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return tuple(sorted(self.after - self.before))
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        """Entries the plan drops: certificates that would be trusted again."""
+        return tuple(sorted(self.before - self.after))
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def revokes(self, serial: str) -> bool:
+        """Whether the ledger (after the plan) revokes this serial under any CA."""
+        return any(item.endswith("/" + serial) for item in self.after)
+
+
+@dataclass(frozen=True)
 class Summary:
     """A stack's plan, certificate by certificate."""
 
@@ -169,6 +198,8 @@ class Summary:
     note: str = ""
     outputs: tuple[OutputRow, ...] = ()
     """Every root output, unchanged ones included: an old leak leaks again at every apply."""
+    ledger: LedgerChange | None = None
+    """The revocation record; None when the stack has never had a revocation."""
 
     @property
     def changed_outputs(self) -> tuple[OutputRow, ...]:
@@ -187,6 +218,7 @@ class Summary:
             self.complete
             and not self.others
             and not self.changed_outputs
+            and not (self.ledger is not None and self.ledger.changed)
             and not any(ca.changed for ca in self.cas)
             and all(row.action is Action.UNCHANGED and not row.reasons for row in self.services)
         )
@@ -285,17 +317,36 @@ def _content_reasons(names: Change | None, cert: Change | None) -> list[Reason]:
     return reasons
 
 
+def _inputs(version: Change | None) -> tuple[DataInput, DataInput] | None:
+    found = _known_change(version, "input")
+    if found is None:
+        return None
+    before, after = found
+    if isinstance(before, DataInput) and isinstance(after, DataInput):
+        return before, after
+    return None
+
+
 def _key_reasons(key: Change | None, version: Change | None) -> list[Reason]:
     if key is None or key.kind != "replace":
         return []
-    versions = _known_change(version, "input")
+    versions = _inputs(version)
     if versions:
-        return [
-            Reason(
-                Why.KEY_ROTATION,
-                f"key rotation requested (key_version {versions[0]} -> {versions[1]})",
-            )
+        before, after = versions
+        reasons = [
+            Reason(Why.REVOKED, f"serial {serial} revoked ({reason})")
+            for serial, reason in after.revoked
+            if (serial, reason) not in before.revoked
         ]
+        if before.version != after.version:
+            reasons.append(
+                Reason(
+                    Why.KEY_ROTATION,
+                    f"key rotation requested (key_version {before.version} -> {after.version})",
+                )
+            )
+        if reasons:
+            return reasons
     if key.action_reason == "replace_by_triggers":
         return [Reason(Why.KEY_ROTATION, "key rotation requested")]
     if (
@@ -424,6 +475,8 @@ def _service_row(name: str, found: Mapping[tuple[str, str], Change], ca: _CaStat
         action, reasons = Action.UNCHANGED, []
     serial = existing.get("id")
     expiry = existing.get("validity_end_time")
+    inputs = (version.after or version.before) if version is not None else {}
+    marker = inputs.get("input")
     return ServiceRow(
         service=name,
         action=action,
@@ -432,6 +485,7 @@ def _service_row(name: str, found: Mapping[tuple[str, str], Change], ca: _CaStat
         subject=subject,
         expiry=expiry if isinstance(expiry, str) else None,
         serial=serial_hex(serial) if isinstance(serial, str) else None,
+        revoked=tuple(s for s, _ in marker.revoked) if isinstance(marker, DataInput) else (),
     )
 
 
@@ -562,6 +616,7 @@ def summarize(
         (kind, name) for name in service_names for kind in ("tls_cert_request", "tls_private_key")
     }
     known |= {("terraform_data", f"{name}_key_version") for name in service_names}
+    known.add((naming.TERRAFORM_DATA, naming.REVOCATION_RECORD_ID))
     known |= {(change.type, change.name) for change in ca_certs}
     known |= {("tls_private_key", name) for name in ca_names}
     others = tuple(
@@ -575,7 +630,24 @@ def summarize(
         services=rows,
         others=others,
         outputs=tuple(output_row(change) for change in outputs),
+        ledger=_ledger_change(found.get((naming.TERRAFORM_DATA, naming.REVOCATION_RECORD_ID))),
     )
+
+
+def _record(values: Mapping[str, object]) -> frozenset[str] | None:
+    value = values.get("input")
+    if isinstance(value, DataInput) and value.record is not None:
+        return frozenset(value.record)
+    return None
+
+
+def _ledger_change(change: Change | None) -> LedgerChange | None:
+    """The record's entries before and after; an unreadable side counts as empty."""
+    if change is None:
+        return None
+    before = _record(change.before) if change.kind != "create" else frozenset()
+    after = _record(change.after) if change.kind != "delete" else frozenset()
+    return LedgerChange(before or frozenset(), after or frozenset())
 
 
 def summarize_plan(stack: str, document: object, blocked: Sequence[str] = ()) -> Summary:

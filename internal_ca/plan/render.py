@@ -9,6 +9,7 @@ from internal_ca.plan.model import (
     ACTION_ORDER,
     Action,
     CaRow,
+    LedgerChange,
     OutputAction,
     ServiceRow,
     Summary,
@@ -94,7 +95,49 @@ def _text_ca(ca: CaRow, complete: bool) -> list[str]:
     return lines
 
 
-def _text_service(row: ServiceRow) -> list[str]:
+_REPLACING = frozenset({Action.REISSUE, Action.RENEW, Action.REKEY, Action.REMOVE})
+
+
+def old_certificate_text(row: ServiceRow, ledger: LedgerChange | None) -> str | None:
+    """What becomes of the certificate a row replaces or removes: it is not revoked by that.
+
+    The same words in the plan summary and the deploy report, with the command that revokes it.
+    """
+    if row.action not in _REPLACING or not row.serial:
+        return None
+    serial, until = row.serial, row.expiry or "its expiry"
+    if serial in row.revoked or (ledger is not None and ledger.revokes(serial)):
+        return (
+            f"serial {serial} (expires {until}) is revoked in the ledger; publish the CRL "
+            "after the deploy (`internal-ca crl`)"
+        )
+    if row.action is Action.REMOVE:
+        reason = "cessation_of_operation"
+    elif row.action is Action.REKEY:
+        reason = "key_compromise"
+    else:
+        reason = "superseded"
+    command = f"internal-ca revoke {row.service} --serial {serial} --reason {reason}"
+    if row.action is Action.REKEY and row.has(Why.KEY_ROTATION):
+        return (
+            f"KEY ROTATION: the old key's certificate, serial {serial}, stays valid until "
+            f"{until} unless revoked; if the old key may have leaked, revoke it: {command}"
+        )
+    return f"serial {serial} stays valid until {until} unless revoked: {command}"
+
+
+def _ledger_lines(ledger: LedgerChange | None) -> list[str]:
+    if ledger is None or not ledger.changed:
+        return []
+    lines = []
+    if ledger.added:
+        lines.append(f"revocation ledger adds: {', '.join(ledger.added)}")
+    if ledger.removed:
+        lines.append(f"!! revocation ledger REMOVES: {', '.join(ledger.removed)} (trusted again)")
+    return lines
+
+
+def _text_service(row: ServiceRow, ledger: LedgerChange | None = None) -> list[str]:
     head = f"{row.action.value:<{_ACTION_WIDTH}}  {row.service}"
     current = _current(row.expiry, row.serial)
     if row.action is Action.UNCHANGED and not row.reasons:
@@ -108,6 +151,9 @@ def _text_service(row: ServiceRow) -> list[str]:
         lines.append(f"    subject:  {row.subject}  [{after}]")
     if current:
         lines.append(f"    current:  {current}")
+    old = old_certificate_text(row, ledger)
+    if old:
+        lines.append(f"    old cert: {old}")
     return lines
 
 
@@ -121,14 +167,21 @@ def render_text(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
         if summary.cas:
             lines.append("")
         for row in summary.services:
-            lines += _text_service(row)
+            lines += _text_service(row, summary.ledger)
+        lines += _ledger_lines(summary.ledger)
         for other in summary.others:
             lines.append(f"other: {other.address} {other.action}")
         for label, names in _output_lines(summary):
             lines.append(f"outputs {label}: {', '.join(names)}")
         if not summary.complete:
             lines.append(f"Incomplete: {summary.note}")
-        if summary.services or summary.others or summary.changed_outputs or not summary.complete:
+        if (
+            summary.services
+            or summary.others
+            or summary.changed_outputs
+            or _ledger_lines(summary.ledger)
+            or not summary.complete
+        ):
             lines.append("")
         if summary.nothing_to_do:
             lines.append("Nothing to do: every certificate is up to date.")
@@ -189,6 +242,18 @@ def render_markdown(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
                 "|---|---|---|---|---|---|---|",
             ]
             lines += [_markdown_row(row) for row in summary.services]
+            lines.append("")
+            olds = [old_certificate_text(row, summary.ledger) for row in summary.services]
+            lines += [
+                f"- {row.service}: {md(old)}"
+                for row, old in zip(summary.services, olds, strict=True)
+                if old
+            ]
+            if any(olds):
+                lines.append("")
+        ledger_lines = _ledger_lines(summary.ledger)
+        lines += [f"- {md(line)}" for line in ledger_lines]
+        if ledger_lines:
             lines.append("")
         for other in summary.others:
             lines.append(f"- other: `{other.address}` {md(other.action)}")

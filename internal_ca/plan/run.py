@@ -22,7 +22,7 @@ from typing import Any
 from internal_ca.errors import OperationError
 from internal_ca.plan.fields import PlanFormatError
 from internal_ca.plan.model import Summary, blocked_summary, summarize_plan
-from internal_ca.state.local import check_local_state
+from internal_ca.state.read import check_usable
 from internal_ca.terraform import diagnostics
 from internal_ca.terraform.workspace import Workspace
 
@@ -123,7 +123,7 @@ def _review_plan(workspace: Workspace, stack: str, tmp: Path) -> object:
 @contextmanager
 def planned(workspace: Workspace, stack: str) -> Iterator[PlannedStack]:
     """Plan one stack and summarize it; the plan file is deleted when the block ends."""
-    check_local_state(workspace.project, stack)
+    check_usable(workspace.project, stack, workspace.env)
     stack_dir = workspace.stack_dir(stack)
     with workspace.private_tempdir("plan") as tmp:
         plan_file = tmp / "plan"

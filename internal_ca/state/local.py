@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from internal_ca.errors import OperationError
+from internal_ca.state import history
 from internal_ca.terraform.project import Project
 
 
@@ -44,30 +45,29 @@ def check_local_state(project: Project, stack: str) -> None:
 
 
 def load_local_state(project: Project, stack: str) -> object | None:
-    """The parsed state file (it holds keys: keep it in memory), or None if there is none."""
+    """The parsed state file (it holds keys: keep it in memory), or None if there is none.
+
+    A damaged or vanished state is never taken for "nothing deployed": the next deploy
+    would mint a new CA. It is refused, naming the command that restores it.
+    """
     path = state_path(project, stack)
+    problem = history.state_problem(project, stack)
+    recover = (
+        "nothing was changed. Run `internal-ca recover` to restore the latest good copy, "
+        "then `internal-ca deploy` re-creates what was lost"
+    )
+    if problem is not None:
+        raise OperationError(f"state damaged: {problem}; {recover}")
     if not path.exists():
         return None
-    backup = path.with_name(path.name + ".backup")
-    hint = (
-        f"restore {backup} (the state before the last change)"
-        if backup.exists()
-        else "restore it from your backups"
-    )
     try:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise OperationError(
-            f"state file {path} is damaged (not valid JSON); nothing was changed. "
-            f"To recover, {hint}"
-        ) from None
+        raise OperationError(f"state damaged: {path} is not valid JSON; {recover}") from None
     if not isinstance(data, dict) or "version" not in data or "resources" not in data:
-        raise OperationError(
-            f"state file {path} is damaged (not a Terraform state); nothing was changed. "
-            f"To recover, {hint}"
-        )
+        raise OperationError(f"state damaged: {path} is not a Terraform state; {recover}")
     return data
 
 
 def state_path(project: Project, stack: str) -> Path:
-    return project.state_dir / f"{stack}.tfstate"
+    return history.state_file(project, stack)

@@ -17,7 +17,7 @@ from internal_ca.errors import OperationError
 from internal_ca.state import pg
 from internal_ca.state.local import load_local_state
 from internal_ca.terraform.project import Project
-from stacks.backend_config import LOCAL, backend_choice
+from stacks.backend_config import LOCAL, BackendChoice, backend_choice
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,27 @@ class StateFormatError(OperationError):
     """The state is not shaped as Terraform writes it; the message names a position only."""
 
 
-def read_state(project: Project, stack: str, environ: Mapping[str, str]) -> StackState | None:
-    """The stack's state, or None when it has none yet (never deployed)."""
+def _choice(stack: str, environ: Mapping[str, str]) -> BackendChoice:
     try:
-        choice = backend_choice(stack, environ)
+        return backend_choice(stack, environ)
     except ValueError as error:
         raise OperationError(str(error)) from None
+
+
+def uses_local_state(stack: str, environ: Mapping[str, str]) -> bool:
+    choice = _choice(stack, environ)
+    return choice.kind == LOCAL or choice.pg is None
+
+
+def check_usable(project: Project, stack: str, environ: Mapping[str, str]) -> None:
+    """Refuse a damaged local state before Terraform reads it as "nothing deployed"."""
+    if uses_local_state(stack, environ):
+        load_local_state(project, stack)
+
+
+def read_state(project: Project, stack: str, environ: Mapping[str, str]) -> StackState | None:
+    """The stack's state, or None when it has none yet (never deployed)."""
+    choice = _choice(stack, environ)
     if choice.kind == LOCAL or choice.pg is None:
         document = load_local_state(project, stack)
         where = f"state file of stack {stack!r}"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e_project import standin_only
 
 from bench.floor import issue_all
 from bench.measure import run_measured
@@ -69,6 +70,7 @@ def test_floor_issues_the_requested_number_of_services() -> None:
 
 
 @pytest.mark.e2e
+@standin_only("the benchmarks install the stand-in for both sides")
 def test_plain_module_is_valid_terraform(tmp_path: Path) -> None:
     tools = Tools(tmp_path)
     plain = PlainProject.create(tmp_path / "plain")
@@ -140,3 +142,11 @@ def test_replicate_copies_the_template_service_under_new_names(tmp_path: Path) -
     assert module_keys == ["svc-0000", "svc-0001", "svc-0002"]
     assert grown["outputs"]["service_svc-0001"]["value"]["dns_names"] == ["svc-0001"]
     assert grown["serial"] == 4
+
+
+def test_summary_gives_each_measured_n_and_names_the_missing_ones() -> None:
+    results = Results(add_ratio={10: 1.4, 100: 2.0})
+    (line,) = summary(results, [10, 100])
+    assert "N = 10: 1.40x, met" in line
+    assert "N = 100: 2.00x, **missed** (1.3x the target)" in line
+    assert "Not measured in this run: N = 1000." in line

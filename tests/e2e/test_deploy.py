@@ -18,9 +18,10 @@ from e2e_project import (
     planned_actions,
     redact,
     service_line,
+    standin_only,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 SERVICES = {
     "passwords": {
@@ -197,6 +198,7 @@ def _cdktf(project: TempProject, *args: str) -> subprocess.CompletedProcess[str]
     return done
 
 
+@standin_only("runs the bare cdktf CLI with the stand-in's CLI config (tls_standin.install)")
 def test_cdktf_deploy_and_internal_ca_deploy_agree(
     deployed: tuple[TempProject, str], tmp_path: Path
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from e2e_project import PEM_PRIVATE_KEY, TempProject, openssl, service_line
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 MARKER = "canary-" + secrets.token_hex(8)
 
@@ -143,6 +143,7 @@ def test_no_command_prints_a_key_or_the_marker(planted: Planted, tmp_path: Path)
         ["verify"],
         ["verify", "--json"],
         ["export", str(tmp_path / "export")],
+        ["crl", str(tmp_path / "crl")],
         ["unlock"],
         ["plan", "--plan-json", str(project.root / "state" / "internal-ca.tfstate")],
     ]
@@ -152,7 +153,7 @@ def test_no_command_prints_a_key_or_the_marker(planted: Planted, tmp_path: Path)
     exported = {p.name for p in (tmp_path / "export").iterdir()}
     assert "ca-private-key.pem" not in exported
     for path in (tmp_path / "export").iterdir():
-        assert MARKER not in path.read_text(), path.name
+        assert MARKER.encode() not in path.read_bytes(), path.name  # the DER CRL is binary
 
 
 def test_a_failing_deploy_does_not_print_the_key(planted: Planted, tmp_path: Path) -> None:

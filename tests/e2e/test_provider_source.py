@@ -6,9 +6,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from e2e_project import TempProject, service_line
+from e2e_project import TempProject, service_line, standin_only
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 
 def _closed_port() -> int:
@@ -79,6 +79,7 @@ def test_deploy_without_a_terminal_or_approval_is_refused(project: TempProject) 
     assert "AUTO_APPROVE=1" in done.stderr
 
 
+@standin_only("fills the provider mirror with the stand-in's executable")
 def test_a_provider_mirror_is_used_and_its_lock_file_kept(project: TempProject) -> None:
     """A `terraform providers mirror`-style folder; here it holds the stand-in's executable."""
     from tls_standin.install import write_cli_config

@@ -11,7 +11,7 @@ import pytest
 from cert_checks import public_key_of_cert, public_key_of_private, text_of, verify
 from e2e_project import REPO, TempProject, pem_begin
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 
 def test_the_example_app_deploys_and_verifies_like_the_recipe(tmp_path: Path) -> None:

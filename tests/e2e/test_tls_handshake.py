@@ -12,7 +12,7 @@ import pytest
 from cert_checks import secret_dir, write_private
 from e2e_project import TempProject, service_line
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 HOST = "app.internal.example"
 

@@ -178,7 +178,8 @@ def test_read_only_commands_echo_no_key_from_a_broken_state(
 def test_migrate_state_error_path_echoes_no_key(project: Path) -> None:
     state = project / "state"
     state.mkdir(mode=0o700)
-    (state / f"{STACK}.tfstate").write_text(json.dumps({"version": 4, "resources": []}))
+    local = {"version": 4, "serial": 1, "lineage": "canary", "resources": []}
+    (state / f"{STACK}.tfstate").write_text(json.dumps(local))
     done = _run(
         project,
         "init",

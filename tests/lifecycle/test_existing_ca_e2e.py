@@ -6,6 +6,8 @@ and reaches Terraform only as TF_VAR_ca_private_key_pem in the deploy's environm
 
 from __future__ import annotations
 
+import re
+import secrets
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 from cert_checks import secret_dir, text_of
 from e2e_project import TempProject, openssl, redact
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 RECIPE_SUBJECT = (
     "/C=GB/ST=Cambridgeshire/L=Cambridge/O=University of Cambridge"
@@ -178,3 +180,128 @@ def test_a_key_that_does_not_match_is_refused_before_signing(
     state = project.terraform("state", "list", check=False)
     assert "tls_locally_signed_cert" not in state.stdout
     assert "tls_private_key" not in state.stdout
+
+
+# The key shapes a team's CA key may have, from the openssl commands that write them. The real
+# provider reads only the first PEM block, and only RSA PRIVATE KEY, EC PRIVATE KEY and PRIVATE
+# KEY blocks, so ExistingCa hands it just the key block, with LF line endings.
+# Made at run time: no passphrase stands in the sources.
+PASSPHRASE = "pass:" + secrets.token_hex(12)
+
+
+def pem_labels(text: str) -> list[str]:
+    """The PEM block labels in text, in order; a key's shape without printing the key."""
+    return re.findall(r"-----BEGIN ([A-Z0-9 ]+)-----", text)
+
+
+def _openssl_text(*args: str, input: str | None = None) -> str:
+    return openssl(*args, input=input).stdout
+
+
+def _self_signed_ca(folder: Path, key_file: Path) -> str:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "3650",
+            "-key",
+            str(key_file),
+            "-out",
+            str(folder / "ca-crt.pem"),
+            "-subj",
+            "/C=GB/O=Adopted EC/CN=Adopted EC CA",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return (folder / "ca-crt.pem").read_text()
+
+
+def _ec_ca(folder: Path, *generate: str) -> Recipe:
+    """A P-256 CA whose key file is what `generate` (run in folder) writes to key.pem."""
+    folder.mkdir(mode=0o700)
+    subprocess.run([*generate, "-out", "key.pem"], cwd=folder, check=True, capture_output=True)
+    cert = _self_signed_ca(folder, folder / "key.pem")
+    return Recipe(folder, cert, (folder / "key.pem").read_text())
+
+
+@pytest.fixture(scope="module")
+def key_shapes(tmp_path_factory: pytest.TempPathFactory, recipe: Recipe) -> dict[str, Recipe]:
+    """Each shape name -> a CA certificate and its key in that shape."""
+    folder = Path(tmp_path_factory.mktemp("shapes"))
+    folder.chmod(0o700)
+    recipe_file = str(recipe.folder / "ca-private-key.pem")
+    pkcs1 = _openssl_text("rsa", "-in", recipe_file, "-traditional")
+    ecparam = ["openssl", "ecparam", "-name", "prime256v1", "-genkey"]
+    return {
+        "rsa-pkcs1": Recipe(recipe.folder, recipe.cert_pem, pkcs1),
+        "rsa-crlf": Recipe(recipe.folder, recipe.cert_pem, recipe.key_pem.replace("\n", "\r\n")),
+        "ec-with-parameters": _ec_ca(folder / "ecparam", *ecparam),
+        "ec-noout": _ec_ca(folder / "noout", *ecparam, "-noout"),
+        "ec-genpkey": _ec_ca(
+            folder / "genpkey",
+            *("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"),
+        ),
+    }
+
+
+SHAPE_LABELS = {
+    "rsa-pkcs1": ["RSA PRIVATE KEY"],
+    "rsa-crlf": ["PRIVATE KEY"],
+    "ec-with-parameters": ["EC PARAMETERS", "EC PRIVATE KEY"],
+    "ec-noout": ["EC PRIVATE KEY"],
+    "ec-genpkey": ["PRIVATE KEY"],
+}
+
+
+def test_the_recipe_key_is_pkcs8(recipe: Recipe) -> None:
+    """`openssl genrsa` writes PKCS#8 since OpenSSL 3: the `deployed` fixture is that shape."""
+    assert pem_labels(recipe.key_pem) == ["PRIVATE KEY"]
+
+
+def test_the_shapes_are_what_openssl_writes(key_shapes: dict[str, Recipe]) -> None:
+    assert {name: pem_labels(shape.key_pem) for name, shape in key_shapes.items()} == (SHAPE_LABELS)
+    assert "\r\n" in key_shapes["rsa-crlf"].key_pem
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPE_LABELS))
+def test_each_key_shape_deploys_and_signs(
+    tmp_path: Path, key_shapes: dict[str, Recipe], shape: str
+) -> None:
+    adopted = key_shapes[shape]
+    project = adopted_project(tmp_path / shape, adopted)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TF_VAR_ca_private_key_pem", adopted.key_pem)
+        done = project.deploy()
+    for line in key_body_lines(adopted.key_pem):
+        assert line not in done.stdout + done.stderr
+    with secret_dir() as folder:
+        (folder / "ca.pem").write_text(adopted.cert_pem)
+        (folder / "leaf.pem").write_text(project.services()["wiki"]["cert_pem"])
+        said = openssl("verify", "-CAfile", str(folder / "ca.pem"), str(folder / "leaf.pem"))
+    assert said.stdout.strip().endswith(": OK")
+
+
+def test_an_encrypted_key_fails_with_the_projects_message(tmp_path: Path, recipe: Recipe) -> None:
+    recipe_file = str(recipe.folder / "ca-private-key.pem")
+    encrypted = _openssl_text("pkey", "-in", recipe_file, "-aes256", "-passout", PASSPHRASE)
+    assert pem_labels(encrypted) == ["ENCRYPTED PRIVATE KEY"]
+    project = adopted_project(tmp_path / "encrypted", recipe)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TF_VAR_ca_private_key_pem", encrypted)
+        deploy = project.cli("deploy", "--auto-approve", "--initial", check=False)
+        # cdktf deploy does not pass Terraform's diagnostics on: read them from a plan.
+        plan = project.terraform("plan", "-input=false", "-no-color", check=False)
+    assert deploy.returncode != 0
+    assert plan.returncode == 1
+    said = " ".join((plan.stdout + plan.stderr).split())
+    assert (
+        "CA 'ca': TF_VAR_ca_private_key_pem holds an encrypted key, which the tls provider "
+        "cannot read" in said
+    ), redact(said)[-3000:]
+    for output in (deploy.stdout + deploy.stderr, said):
+        assert not any(line in output for line in key_body_lines(encrypted))
+    assert "tls_locally_signed_cert" not in project.terraform("state", "list", check=False).stdout

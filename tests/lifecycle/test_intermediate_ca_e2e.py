@@ -10,7 +10,7 @@ import pytest
 from cert_checks import secret_dir, text_of
 from e2e_project import APP_HEADER, TempProject, openssl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 HEADER = APP_HEADER + "from ca_constructs.intermediate_ca import IntermediateCa\n"
 SERVICES = """\

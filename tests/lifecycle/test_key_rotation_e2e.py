@@ -10,7 +10,7 @@ import pytest
 from cert_checks import public_key_of_cert, public_key_of_private
 from e2e_project import TempProject, service_line
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 REPLACED = ["create", "delete"]
 BETA = service_line("beta", "beta.internal.example")

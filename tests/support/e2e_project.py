@@ -1,7 +1,8 @@
 """Throw-away projects for end-to-end tests: a main.py, a cdktf.json and the real tools.
 
 Each test gets its own folder; the cdktf CLI comes from the repo's node_modules and the
-hashicorp/tls provider is the offline stand-in unless CA_TLS_PROVIDER=registry is set.
+hashicorp/tls provider is the offline stand-in unless CA_TLS_PROVIDER names another source
+(registry or mirror, as `make conformance` does).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class TempProject:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.setdefault("CA_TLS_PROVIDER", "standin")
+        env["CA_TLS_PROVIDER"] = provider_mode()
         env["INTERNAL_CA_TOOLS"] = str(REPO)
         env["CHECKPOINT_DISABLE"] = "1"
         env["NODE_OPTIONS"] = "--no-deprecation"
@@ -137,9 +138,10 @@ class TempProject:
     ) -> subprocess.CompletedProcess[str]:
         """Terraform in the synthesized stack folder, with the same provider source."""
         extra = dict(env or {})
-        rc = self.root / ".internal-ca" / "standin" / "terraformrc"
-        if rc.exists() and self.env()["CA_TLS_PROVIDER"] == "standin":
-            extra.setdefault("TF_CLI_CONFIG_FILE", str(rc))
+        # The CLI config deploy wrote for the selected source (none for the registry).
+        config = _CLI_CONFIGS.get(provider_mode())
+        if config and (self.root / ".internal-ca" / config).is_file():
+            extra.setdefault("TF_CLI_CONFIG_FILE", str(self.root / ".internal-ca" / config))
         done = subprocess.run(
             ["terraform", *args],
             cwd=self.stack_dir,
@@ -232,12 +234,30 @@ def copy_project(source: TempProject, destination: Path) -> TempProject:
     return TempProject(destination)
 
 
+def provider_mode() -> str:
+    """The hashicorp/tls source for these tests: CA_TLS_PROVIDER if set, else the stand-in.
+
+    `make conformance` sets registry (or mirror), and then every project here uses it.
+    """
+    return os.environ.get("CA_TLS_PROVIDER") or "standin"
+
+
+# Where deploy writes Terraform's CLI config for each source, under .internal-ca/.
+_CLI_CONFIGS = {"standin": "standin/terraformrc", "mirror": "mirror.tfrc"}
+
+
+def standin_only(reason: str) -> pytest.MarkDecorator:
+    """Skip unless the stand-in is the provider; the reason names what of it the test needs.
+
+    README "Running the end-to-end tests on the real provider" lists these skips, and
+    tests/e2e/test_conformance_list.py keeps that list true.
+    """
+    return pytest.mark.skipif(provider_mode() != "standin", reason=reason)
+
+
 def uses_standin_clock() -> pytest.MarkDecorator:
     """Skip under the real provider: it has no clock override, and these tests move time."""
-    return pytest.mark.skipif(
-        os.environ.get("CA_TLS_PROVIDER", "standin") != "standin",
-        reason="moves time with the stand-in's test-only TLS_STANDIN_CLOCK_SHIFT_HOURS",
-    )
+    return standin_only("moves time with the stand-in's test-only TLS_STANDIN_CLOCK_SHIFT_HOURS")
 
 
 def pem_begin(label: str) -> str:

@@ -232,14 +232,26 @@ def test_plan_and_deploy_use_the_registry_provider_and_the_pg_backend() -> None:
 
 def test_deploy_waits_for_approval_and_never_overlaps() -> None:
     flow = load(DEPLOY_WORKFLOW)
-    (job,) = jobs(flow).values()
+    job = jobs(flow)["deploy"]
     assert job["environment"] == "ca-production"
-    concurrency = job.get("concurrency") or flow["concurrency"]
+    assert "concurrency" not in job  # the workflow's group covers the overrides job too
+    concurrency = flow["concurrency"]
     assert concurrency["group"] and "${{" not in concurrency["group"]
     assert concurrency["cancel-in-progress"] is False
     deploy = step_named(DEPLOY_WORKFLOW, "deploy", "Deploy")
-    assert deploy["run"].strip() == "make deploy"
+    assert deploy["run"].strip().endswith('.venv/bin/internal-ca deploy "${flags[@]}"')
     assert deploy["env"]["AUTO_APPROVE"] == "1"
+
+
+MAIN_ONLY = "github.ref == 'refs/heads/main'"
+
+
+def test_every_deploy_job_runs_only_on_main_also_when_started_by_hand() -> None:
+    flow = load(DEPLOY_WORKFLOW)
+    assert set(flow["on"]) == {"push", "workflow_dispatch"}
+    for job_id, job in jobs(flow).items():
+        assert job.get("if") == MAIN_ONLY, job_id
+    assert jobs(flow)["deploy"]["needs"] == "overrides"
 
 
 def test_the_comment_is_posted_before_the_check_fails() -> None:
@@ -262,7 +274,7 @@ def test_run_scripts_interpolate_no_expressions() -> None:
 
 def test_every_make_target_the_workflows_call_exists() -> None:
     targets = set().union(*(make_targets(step.run) for step in all_steps()))
-    assert {"setup", "deploy"} <= targets
+    assert "setup" in targets
     for target in sorted(targets):
         done = subprocess.run(
             ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=False
@@ -273,7 +285,7 @@ def test_every_make_target_the_workflows_call_exists() -> None:
 def test_every_cli_command_and_option_the_workflows_call_exists() -> None:
     scripts = [step.run for step in all_steps() if cli_subcommands(step.run)]
     subcommands = set().union(*(cli_subcommands(run) for run in scripts))
-    assert "plan" in subcommands
+    assert {"plan", "deploy"} <= subcommands
     for subcommand in sorted(subcommands):
         done = subprocess.run(
             [str(VENV_BIN / "internal-ca"), subcommand, "--help"],
@@ -315,6 +327,7 @@ def run_plan_step(tmp_path: Path, status: int, labels: set[str]) -> dict[str, st
         "FAKE_SUMMARY": "## CA plan\n| svc | re-issue |\nsummary_x\nEOF\n",
         "ALLOW_CA_REPLACEMENT": str("allow-ca-replacement" in labels).lower(),
         "ALLOW_DESTROY": str("allow-destroy" in labels).lower(),
+        "INITIAL_DEPLOY": str("initial-deploy" in labels).lower(),
         "MAX_REISSUE": "7",
     }
     done = subprocess.run(
@@ -466,6 +479,235 @@ def test_a_missing_summary_points_to_the_run_and_a_huge_one_is_cut(tmp_path: Pat
     assert "cut short" in second["body"]
 
 
+# --- deploy: the same guard overrides as the pull request's plan ------------------------------
+
+GUARD_LABELS = ("allow-ca-replacement", "allow-destroy", "initial-deploy")
+PLAN_ONLY_OPTIONS = {"--format", "markdown", "--output", "summary.md"}
+
+
+def run_deploy_step(tmp_path: Path, labels: set[str], max_reissue: str) -> list[str]:
+    """The Deploy step's script with a fake CLI; env as the overrides job's outputs set it."""
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    cli = tmp_path / ".venv" / "bin" / "internal-ca"
+    cli.write_text(FAKE_CLI)
+    cli.chmod(0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "ARGS_FILE": str(tmp_path / "args"),
+        "FAKE_STATUS": "0",
+        "FAKE_SUMMARY": "",
+        "MAX_REISSUE": max_reissue,
+    }
+    for label in GUARD_LABELS:
+        env[label.upper().replace("-", "_")] = str(label in labels).lower()
+    step = step_named(DEPLOY_WORKFLOW, "deploy", "Deploy")
+    assert set(env) - {"PATH", "ARGS_FILE", "FAKE_STATUS", "FAKE_SUMMARY"} <= set(step["env"])
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "args").read_text().split()
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [set(), {"allow-ca-replacement"}, {"allow-destroy"}, {"initial-deploy"}, set(GUARD_LABELS)],
+    ids=lambda labels: "+".join(sorted(labels)) or "none",
+)
+def test_deploy_passes_the_same_guard_flags_as_the_plan(tmp_path: Path, labels: set[str]) -> None:
+    planned = run_plan_step(tmp_path / "plan", status=0, labels=labels)["args"].split()
+    deployed = run_deploy_step(tmp_path / "deploy", labels, max_reissue="7")
+    assert deployed[0] == "deploy" and planned[0] == "plan"
+    assert sorted(deployed[1:]) == sorted(a for a in planned[1:] if a not in PLAN_ONLY_OPTIONS)
+    assert ("--initial" in deployed) == ("initial-deploy" in labels)
+
+
+def test_deploy_without_overrides_runs_the_default_guard(tmp_path: Path) -> None:
+    assert run_deploy_step(tmp_path, set(), max_reissue="") == ["deploy"]
+
+
+def test_the_plan_reads_each_guard_label() -> None:
+    env = step_named(PLAN_WORKFLOW, "plan", "plan")["env"]
+    for label in GUARD_LABELS:
+        name = label.upper().replace("-", "_")
+        assert f"labels.*.name, '{label}')" in env[name], name
+
+
+def test_max_reissue_is_the_same_for_the_plan_and_the_deploy() -> None:
+    assert load(PLAN_WORKFLOW)["env"]["MAX_REISSUE"] == load(DEPLOY_WORKFLOW)["env"]["MAX_REISSUE"]
+
+
+def test_a_deploy_started_by_hand_takes_the_labels_as_inputs() -> None:
+    inputs = load(DEPLOY_WORKFLOW)["on"]["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {*GUARD_LABELS, "max-reissue"}
+    for label in GUARD_LABELS:
+        assert inputs[label]["type"] == "boolean" and inputs[label]["default"] is False
+
+
+def test_the_overrides_job_reads_with_a_read_only_token_and_runs_no_code() -> None:
+    flow = load(DEPLOY_WORKFLOW)
+    job = jobs(flow)["overrides"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
+    assert "environment" not in job  # so it never sees the production secrets
+    for step in job["steps"]:
+        assert "secrets." not in json.dumps(step)
+        assert not step.get("run")
+        assert step["uses"].startswith("actions/github-script@")
+    wired = step_named(DEPLOY_WORKFLOW, "deploy", "Deploy")["env"]
+    for output in job["outputs"]:
+        assert f"needs.overrides.outputs.{output} }}}}" in " ".join(wired.values()), output
+
+
+FAKE_OVERRIDES_GITHUB = """
+const fs = require("node:fs");
+const script = fs.readFileSync(process.argv[2], "utf8");
+const given = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const result = { outputs: {}, failed: null, summary: "", asked: [] };
+const github = {
+  rest: {
+    repos: {
+      listPullRequestsAssociatedWithCommit: async (params) => {
+        result.asked.push(params);
+        return { data: given.pulls };
+      },
+    },
+  },
+};
+const summary = {
+  addHeading(text) { result.summary += text + "\\n"; return summary; },
+  addRaw(text) { result.summary += text; return summary; },
+  async write() { return summary; },
+};
+const core = {
+  setOutput: (name, value) => { result.outputs[name] = value; },
+  setFailed: (message) => { result.failed = message; },
+  summary,
+};
+const context = {
+  eventName: given.event,
+  sha: "c0ffee",
+  actor: "operator",
+  repo: { owner: "team", repo: "ca" },
+  payload: { inputs: given.inputs },
+};
+const AsyncFunction = async function () {}.constructor;
+new AsyncFunction("github", "context", "core", script)(github, context, core).then(
+  () => console.log(JSON.stringify(result)),
+  (error) => { console.error(error); process.exit(1); },
+);
+"""
+
+
+def run_overrides_script(
+    tmp_path: Path,
+    event: str,
+    *,
+    pulls: list[dict[str, Any]] | None = None,
+    inputs: dict[str, str] | None = None,
+    max_reissue: str = "",
+) -> Any:
+    script = step_named(DEPLOY_WORKFLOW, "overrides", "overrides")["with"]["script"]
+    (tmp_path / "script.js").write_text(script)
+    (tmp_path / "given.json").write_text(
+        json.dumps({"event": event, "pulls": pulls or [], "inputs": inputs})
+    )
+    (tmp_path / "harness.cjs").write_text(FAKE_OVERRIDES_GITHUB)
+    done = subprocess.run(
+        [str(NODE), "harness.cjs", "script.js", "given.json"],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "MAX_REISSUE": max_reissue},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def pull(number: int, merge_sha: str | None, *labels: str) -> dict[str, Any]:
+    return {
+        "number": number,
+        "merged_at": "2026-01-01T00:00:00Z" if merge_sha else None,
+        "merge_commit_sha": merge_sha,
+        "labels": [{"name": name} for name in labels],
+    }
+
+
+def test_a_push_takes_the_labels_of_the_pull_request_merged_as_that_commit(
+    tmp_path: Path,
+) -> None:
+    pulls = [
+        pull(7, None, "allow-ca-replacement"),  # open, merely contains the commit
+        pull(8, "beef", "allow-ca-replacement"),  # merged as another commit
+        pull(9, "c0ffee", "allow-destroy", "bug"),
+    ]
+    result = run_overrides_script(tmp_path, "push", pulls=pulls, max_reissue="7")
+    assert result["asked"] == [{"owner": "team", "repo": "ca", "commit_sha": "c0ffee"}]
+    assert result["failed"] is None
+    assert result["outputs"] == {
+        "allow_ca_replacement": "false",
+        "allow_destroy": "true",
+        "initial_deploy": "false",
+        "max_reissue": "7",
+    }
+    assert "pull request #9: --allow-destroy --max-reissue 7." in result["summary"]
+
+
+def test_a_direct_push_gets_no_overrides(tmp_path: Path) -> None:
+    result = run_overrides_script(tmp_path, "push", pulls=[pull(7, None, "allow-destroy")])
+    assert set(result["outputs"].values()) == {"false", ""}
+    assert "no pull request was merged as this commit: none." in result["summary"]
+
+
+def test_a_run_started_by_hand_takes_its_inputs(tmp_path: Path) -> None:
+    inputs = {
+        "allow-ca-replacement": "true",
+        "allow-destroy": "false",
+        "initial-deploy": "true",
+        "max-reissue": "25",
+    }
+    result = run_overrides_script(tmp_path, "workflow_dispatch", inputs=inputs, max_reissue="7")
+    assert result["asked"] == []  # labels play no part in a run started by hand
+    assert result["outputs"] == {
+        "allow_ca_replacement": "true",
+        "allow_destroy": "false",
+        "initial_deploy": "true",
+        "max_reissue": "25",
+    }
+    assert (
+        "started by operator: --allow-ca-replacement --initial --max-reissue 25."
+        in (result["summary"])
+    )
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "10 --allow-destroy", "1e3", "9999999"])
+def test_a_max_reissue_input_that_is_not_a_count_fails_the_run(tmp_path: Path, value: str) -> None:
+    result = run_overrides_script(tmp_path, "workflow_dispatch", inputs={"max-reissue": value})
+    assert result["failed"] and "max-reissue must be a whole number" in result["failed"]
+    assert result["outputs"] == {}
+
+
+def test_the_first_deploy_shows_the_pins_to_commit(tmp_path: Path) -> None:
+    step = step_named(DEPLOY_WORKFLOW, "deploy", "Show the new CA pins")
+    assert step["if"] == "needs.overrides.outputs.initial_deploy == 'true'"
+    (tmp_path / "pins" / "internal-ca").mkdir(parents=True)
+    (tmp_path / "pins" / "internal-ca" / "ca-crt.pem").write_text("CERT\n")
+    page = tmp_path / "page"
+    subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "GITHUB_STEP_SUMMARY": str(page)},
+        check=True,
+    )
+    assert "`pins/internal-ca/ca-crt.pem`" in page.read_text()
+    assert "CERT" in page.read_text()
+
+
 # --- the linters that `make lint` runs ---------------------------------------------------------
 
 INJECTION = """name: bad
@@ -505,3 +747,73 @@ def test_the_linters_catch_script_injection(tool: str, tmp_path: Path) -> None:
     done = lint(tool, folder / "bad.yml")
     assert done.returncode != 0
     assert "github.event.pull_request.title" in done.stdout + done.stderr
+
+
+# --- the daily renewal and CRL publication (renew.yml) ----------------------------------------
+
+RENEW_WORKFLOW = WORKFLOWS / "renew.yml"
+# Anything that could hold a key: key files, exports, the demo folder, whole trees.
+KEY_BEARING = re.compile(r"private-key|\.key\b|(^|/)(export|exported|demo|pins)(/|$)|\*")
+
+
+def test_renewal_runs_daily_on_main_only() -> None:
+    flow = load(RENEW_WORKFLOW)
+    assert set(flow["on"]) == {"schedule", "workflow_dispatch"}
+    (schedule,) = flow["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month, weekday) == ("*", "*", "*")
+    assert minute.isdigit() and hour.isdigit()
+    for job_id, job in jobs(flow).items():
+        assert job.get("if") == MAIN_ONLY, job_id
+
+
+def test_renewal_has_least_privilege_and_never_overlaps_a_deploy() -> None:
+    flow = load(RENEW_WORKFLOW)
+    assert flow["permissions"] == {}
+    (job,) = jobs(flow).values()
+    assert job["permissions"] == {"contents": "read"}
+    assert job["environment"] == "ca-renewal"
+    assert flow["concurrency"] == load(DEPLOY_WORKFLOW)["concurrency"]
+
+
+def test_renewal_is_a_guarded_deploy_that_re_keys_nothing() -> None:
+    (job_id,) = jobs(load(RENEW_WORKFLOW))
+    renew = step_named(RENEW_WORKFLOW, job_id, "Renew")
+    assert renew["run"].strip() == ".venv/bin/internal-ca deploy --max-reissue 0"
+    assert not {"--allow-ca-replacement", "--allow-destroy", "--allow-unrevoke", "--initial"} & (
+        set(LONG_OPTION.findall(renew["run"]))
+    )
+
+
+def test_renewal_signs_publishes_then_fails_loudly() -> None:
+    (job_id,) = jobs(load(RENEW_WORKFLOW))
+    names = [step.get("name", "") for step in job_steps(RENEW_WORKFLOW, job_id)]
+    order = [
+        "Renew",
+        "Sign the CRLs",
+        "Publish the CRLs",
+        "Fail on an expiring certificate or CRL",
+        "Fail on a revoked or broken live certificate",
+    ]
+    assert [name for name in names if name in order] == order
+    check = step_named(RENEW_WORKFLOW, job_id, "Fail on an expiring certificate or CRL")
+    assert "internal-ca inventory --expiring-within" in check["run"]
+    for name in order[1:]:
+        assert step_named(RENEW_WORKFLOW, job_id, name)["if"] == "${{ !cancelled() }}"
+
+
+def test_no_artifact_path_can_carry_a_key() -> None:
+    uploads = [step for step in all_steps() if "upload-artifact" in step.uses]
+    assert uploads
+    for step in uploads:
+        for path in str(step.body["with"]["path"]).splitlines():
+            assert not KEY_BEARING.search(path.strip()), f"{step.workflow}: {path}"
+            assert not SECRET_BEARING.search(path.strip()), f"{step.workflow}: {path}"
+    (publish,) = [step for step in uploads if step.workflow == "renew.yml"]
+    assert publish.body["with"]["path"] == "crl/"
+
+
+def test_the_key_check_catches_keys_and_whole_trees() -> None:
+    for bad in ("export/", "demo", "ca-private-key.pem", "crl/*", "pins/x"):
+        assert KEY_BEARING.search(bad), bad
+    assert not KEY_BEARING.search("crl/")

@@ -54,10 +54,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> TempProject:
     project.write_app(services=services + STALE_BLOCK, ca=DEFAULT_CA)
     week_ago = str(-7 * 24)
     project.cli(
-        "deploy", "--auto-approve", "--stack", STALE,
+        "deploy", "--auto-approve", "--initial", "--stack", STALE,
         env={"TLS_STANDIN_CLOCK_SHIFT_HOURS": week_ago},
     )  # fmt: skip
-    project.cli("deploy", "--auto-approve", "--stack", STACK)
+    project.cli("deploy", "--auto-approve", "--initial", "--stack", STACK)
     return project
 
 
@@ -107,7 +107,9 @@ def test_export_writes_the_recipe_layout(exported: Path) -> None:
         "api-crt.pem",
         "api-fullchain.pem",
         "api-private-key.pem",
+        "ca-crl.pem",
         "ca-crt.pem",
+        "ca.crl",
         "web-crt.pem",
         "web-fullchain.pem",
         "web-private-key.pem",
@@ -183,14 +185,14 @@ def test_export_replaces_atomically_and_quiet_prints_nothing(
     printed = first.out.splitlines()
     assert str(folder / "web-private-key.pem") in printed
     assert str(folder / "MANIFEST") in printed
-    assert len(printed) == 8
+    assert len(printed) == 10  # with the CA's CRL, PEM and DER
     old_inode = (folder / "web-private-key.pem").stat().st_ino
     # The second run replaces every file by rename: a new inode, no temp files left behind.
     second = cli("export", str(folder), "--stack", STACK, "--quiet")
     assert (second.code, second.out) == (0, ""), second.explain()
     assert (folder / "web-private-key.pem").stat().st_ino != old_inode
     assert sorted(path.name for path in folder.iterdir() if path.name.startswith(".")) == []
-    assert len(list(folder.iterdir())) == 8
+    assert len(list(folder.iterdir())) == 10
     assert _mode(folder / "web-private-key.pem") == 0o600
 
 

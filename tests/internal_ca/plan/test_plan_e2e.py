@@ -22,7 +22,7 @@ from e2e_project import (
 
 from internal_ca.certs.times import display_time
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 SHORT: dict[str, Any] = {"validity_days": 30, "renew_before_days": 5}
 PASSWORDS = ("passwords", "passwords.internal.example", "passwords")

@@ -36,6 +36,7 @@ def test_repo_ignores_state_files(path: str) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.conformance
 def test_deploy_writes_state_0600_in_a_0700_folder(tmp_path: Path) -> None:
     project = TempProject(tmp_path / "p")
     project.write_app(service_line("web", "web.example"))
@@ -44,11 +45,14 @@ def test_deploy_writes_state_0600_in_a_0700_folder(tmp_path: Path) -> None:
     project.deploy()
 
     assert _mode(project.root / "state") == 0o700
-    for path in (project.root / "state").iterdir():
-        assert _mode(path) == 0o600, path
+    snapshots = list((project.root / "state" / "history").iterdir())
+    assert snapshots  # the second deploy snapshotted the first one's state
+    for path in (project.root / "state").rglob("*"):
+        assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
 
 
 @pytest.mark.e2e
+@pytest.mark.conformance
 def test_deploy_refuses_when_git_tracks_a_state_file(tmp_path: Path) -> None:
     project = TempProject(tmp_path / "p")
     project.write_app(service_line("web", "web.example"))
@@ -77,6 +81,7 @@ def deployed_twice(tmp_path_factory: pytest.TempPathFactory) -> TempProject:
 
 
 @pytest.mark.e2e
+@pytest.mark.conformance
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
@@ -98,8 +103,8 @@ def test_damaged_state_stops_deploy_and_touches_nothing(
     try:
         refused = deployed_twice.cli("deploy", "--auto-approve", check=False)
         assert refused.returncode == 1
-        assert f"state file {state} is damaged ({reason})" in refused.stderr
-        assert f"restore {backup}" in refused.stderr
+        assert f"state damaged: {state} is {reason}" in refused.stderr
+        assert "Run `internal-ca recover`" in refused.stderr
         assert state.read_bytes() == damaged
         assert backup.read_bytes() == backup_bytes
         assert "PRIVATE KEY" not in refused.stdout + refused.stderr
@@ -108,6 +113,7 @@ def test_damaged_state_stops_deploy_and_touches_nothing(
 
 
 @pytest.mark.e2e
+@pytest.mark.conformance
 def test_conn_str_with_password_stops_synth_without_echoing_it(tmp_path: Path) -> None:
     project = TempProject(tmp_path / "p")
     project.write_app(service_line("web", "web.example"))

@@ -13,7 +13,7 @@ import pytest
 from e2e_project import TempProject, openssl, service_line
 from postgres_server import PgTarget
 
-pytestmark = [pytest.mark.e2e, pytest.mark.pg]
+pytestmark = [pytest.mark.e2e, pytest.mark.pg, pytest.mark.conformance]
 
 TWO = service_line("web", "web.example") + service_line("api", "api.example")
 

@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from e2e_project import REPO, TempProject, redact, service_line
+from e2e_project import REPO, TempProject, redact, service_line, standin_only
 from postgres_server import PgTarget
 
-pytestmark = [pytest.mark.e2e, pytest.mark.pg]
+pytestmark = [pytest.mark.e2e, pytest.mark.pg, pytest.mark.conformance]
+# The tests that drive `terraform apply` themselves point it at the stand-in.
+APPLIES_ITSELF = standin_only("drives terraform apply itself with the stand-in's CLI config")
 
 BASE = service_line("web", "web.example")
 MORE = "".join(service_line(f"svc{n}", f"svc{n}.example") for n in range(1, 7))
@@ -117,6 +119,7 @@ def _wait_for(condition: str, check: Callable[[], bool], seconds: float = 120) -
     raise AssertionError(f"timed out waiting for {condition}")
 
 
+@APPLIES_ITSELF
 def test_killed_apply_leaves_no_lock_and_next_deploy_converges(
     tmp_path: Path, pg: PgTarget
 ) -> None:
@@ -153,6 +156,7 @@ def test_killed_apply_leaves_no_lock_and_next_deploy_converges(
     assert project.plan_exit_code() == 0
 
 
+@APPLIES_ITSELF
 def test_stuck_lock_holder_blocks_then_unlock_releases_it(tmp_path: Path, pg: PgTarget) -> None:
     project = TempProject(tmp_path / "p")
     project.write_app(BASE)
@@ -193,6 +197,7 @@ def test_stuck_lock_holder_blocks_then_unlock_releases_it(tmp_path: Path, pg: Pg
     assert project.plan_exit_code() == 0
 
 
+@APPLIES_ITSELF
 def test_deploy_waits_for_the_lock_then_finds_nothing_left_to_do(
     tmp_path: Path, pg: PgTarget
 ) -> None:

@@ -1,0 +1,62 @@
+"""The revocation ledger at synth: read once per stack, recorded in state, re-keying live certs.
+
+Two effects, both only when the stack's ledger has entries, so a stack without revocations
+synthesizes exactly as before:
+- `terraform_data.revocation_ledger` holds every entry ("ca/SERIAL") as its input. State thus
+  remembers the ledger as deployed, and a plan that drops an entry shows it as a change the
+  guard refuses (`--allow-unrevoke`).
+- a service whose then-current certificate was revoked gets the revoked serials in its
+  key_version input, which its key's replace_triggered_by turns into a new key, CSR and
+  certificate at the next deploy.
+
+The ledger path is relative to the folder synth runs in (the project root), like
+ExistingCa's cert_file.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformStack
+from constructs import Construct
+
+from . import naming
+from .ledger import Ledger, key_version_input, read_ledger_file, record_input
+
+_ledgers: weakref.WeakKeyDictionary[object, Ledger] = weakref.WeakKeyDictionary()
+
+
+def stack_ledger(scope: Construct) -> Ledger:
+    """The ledger of `scope`'s stack, read at the first call; its record is created then."""
+    stack = TerraformStack.of(scope)
+    found = _ledgers.get(stack)
+    if found is not None:
+        return found
+    name = stack.node.id
+    ledger = read_ledger_file(Path(naming.ledger_file(name)), name)
+    _ledgers[stack] = ledger
+    if ledger.entries:
+        owner = "the revocation ledger"
+        naming.claim(
+            stack,
+            owner,
+            naming.REVOCATION_RECORD_ID,
+            names=(naming.REVOCATION_RECORD_ADDRESS,),
+        )
+        record = TerraformResource(
+            stack,
+            naming.REVOCATION_RECORD_ID,
+            terraform_resource_type=naming.TERRAFORM_DATA,
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
+                provider_name="terraform"
+            ),
+        )
+        record.add_override("input", record_input(ledger))
+        record.override_logical_id(naming.REVOCATION_RECORD_ID)
+    return ledger
+
+
+def revoked_key_input(scope: Construct, service: str) -> dict[str, object]:
+    """Extra key_version input for `service`: its revoked live serials, or nothing."""
+    return key_version_input(stack_ledger(scope), service)

@@ -1,0 +1,77 @@
+"""The ledger at synth: a revoked live certificate re-keys its service; state records the ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from synth_helpers import synth_with
+
+from ca_constructs.service_cert import ServiceCert
+from stacks.ca_stack import CaStack
+
+LIVE = "4FAF003F016DF5EAB197E9FA4F82F786"
+
+
+def _ledger(folder: Path, *entries: dict[str, object]) -> None:
+    (folder / "revocations").mkdir()
+    text = json.dumps({"format": 1, "stack": "internal-ca", "revoked": list(entries)})
+    (folder / "revocations" / "internal-ca.json").write_text(text)
+
+
+def _entry(serial: str, service: str, live: bool) -> dict[str, object]:
+    return {
+        "ca": "ca",
+        "serial": serial,
+        "service": service,
+        "revoked_at": "2026-12-01T09:30:00Z",
+        "reason": "key_compromise",
+        "live": live,
+    }
+
+
+def _two_services() -> dict[str, Any]:
+    def build(stack: CaStack) -> None:
+        ServiceCert(stack, "web", ca=stack.ca, dns_names=["web.internal"])
+        ServiceCert(stack, "wiki", ca=stack.ca, dns_names=["wiki.internal"])
+
+    return synth_with(build)
+
+
+def test_no_ledger_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    doc = _two_services()
+    assert set(doc["resource"]["terraform_data"]) == {"web_key_version", "wiki_key_version"}
+    assert doc["resource"]["terraform_data"]["web_key_version"]["input"] == {"version": 1}
+
+
+def test_revoked_live_serial_joins_that_services_key_version_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _ledger(tmp_path, _entry(LIVE, "web", True), _entry("0A", "wiki", False))
+    data = _two_services()["resource"]["terraform_data"]
+    assert data["web_key_version"]["input"] == {
+        "version": 1,
+        "revoked": [{"serial": LIVE, "reason": "key_compromise"}],
+    }
+    assert data["wiki_key_version"]["input"] == {"version": 1}  # not live: no new key
+
+
+def test_ledger_is_recorded_in_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _ledger(tmp_path, _entry(LIVE, "web", True), _entry("0A", "wiki", False))
+    record = _two_services()["resource"]["terraform_data"]["revocation_ledger"]
+    assert record["input"] == {"entries": ["ca/0A", f"ca/{LIVE}"]}
+
+
+def test_bad_ledger_stops_synth_naming_file_entry_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = _entry(LIVE, "web", True) | {"reason": "stolen"}
+    _ledger(tmp_path, bad)
+    with pytest.raises(ValueError, match=r"revocations/internal-ca.json: entry 0: field 'reason'"):
+        _two_services()

@@ -1,0 +1,161 @@
+"""Kill a deploy anywhere: nothing is lost, the CA is never re-made, "done" only when done.
+
+A campaign of SIGKILLs at random moments of the apply, on local state: sometimes Terraform
+alone, sometimes the whole process group, sometimes the provider. After each trial the
+README's recovery (`internal-ca recover` when a command says the state is damaged, then
+`internal-ca deploy`) must converge to a clean plan with the same CA and one certificate
+per service, and no key material may be left outside state/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_project import PEM_PRIVATE_KEY, TempProject, redact, service_line
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.conformance]
+
+SERVICES = [f"svc{index}" for index in range(8)]
+TRIALS = 20
+_PROGRESS = re.compile(r": (Creation|Destruction) complete")
+
+
+def _app(version: int) -> str:
+    return "".join(
+        service_line(name, f"{name}.internal.example", key_version=version) for name in SERVICES
+    )
+
+
+def _children(pid: int) -> Iterator[tuple[int, str]]:
+    """(pid, command line) of every live descendant of `pid`."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        commands[int(entry.name)] = cmdline
+    wanted = {pid}
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in parents.items():
+            if parent in wanted and child not in wanted:
+                wanted.add(child)
+                changed = True
+    for child in sorted(wanted - {pid}):
+        yield child, commands.get(child, "")
+
+
+def _kill(deploy: subprocess.Popen[str], target: str) -> None:
+    if target == "group":
+        os.killpg(deploy.pid, signal.SIGKILL)
+        return
+    # The stand-in runs as `python -m tls_standin`; the real provider as its own binary.
+    needles = (
+        ("tls_standin", "terraform-provider-tls") if target == "provider" else ("terraform apply",)
+    )
+    for child, command in _children(deploy.pid):
+        if any(needle in command for needle in needles):
+            os.kill(child, signal.SIGKILL)
+
+
+def _trial(project: TempProject, version: int, rng: random.Random, target: str) -> tuple[int, str]:
+    """Deploy key version `version`, killing `target` after a random amount of progress."""
+    project.write_app(_app(version))
+    deploy = subprocess.Popen(
+        [sys.executable, "-m", "internal_ca", "deploy", "--auto-approve"],
+        cwd=project.root,
+        env=project.env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert deploy.stdout is not None
+    kill_after = rng.randint(1, 2 * len(SERVICES))
+    seen, lines = 0, []
+    for line in deploy.stdout:
+        lines.append(line)
+        if _PROGRESS.search(line):
+            seen += 1
+            if seen == kill_after:
+                _kill(deploy, target)
+    code = deploy.wait(timeout=300)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(deploy.pid, signal.SIGKILL)  # whatever it left running
+    return code, "".join(lines)
+
+
+def _recover(project: TempProject) -> None:
+    """The README's recovery: deploy; if it says the state is damaged, recover, then deploy."""
+    flags = ("deploy", "--auto-approve", "--max-reissue", str(len(SERVICES)))
+    done = project.cli(*flags, check=False)
+    if done.returncode != 0:
+        assert "state damaged" in done.stderr, redact(done.stdout + done.stderr)[-3000:]
+        project.cli("recover")
+        project.cli(*flags)
+
+
+def _leftover_key_files(project: TempProject) -> list[str]:
+    """Key material outside state/: plan folders, state copies, keys in generated files."""
+    found = [
+        name for name in os.listdir(tempfile.gettempdir()) if name.startswith("internal-ca-plan")
+    ]
+    for root in (project.root / "cdktf.out", project.root / ".internal-ca"):
+        found += [str(path) for path in root.rglob("*") if path.is_file() and _holds_key(path)]
+    found += [str(path) for path in (project.root / ".internal-ca" / "tmp").glob("*")]
+    return found
+
+
+def _holds_key(path: Path) -> bool:
+    try:
+        return PEM_PRIVATE_KEY in path.read_text(errors="ignore")
+    except OSError:
+        return False
+
+
+def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
+    seed = int(os.environ.get("CRASH_SEED", time.time_ns() % 10_000))
+    rng = random.Random(seed)
+    project = TempProject(tmp_path / "project")
+    project.write_app(_app(1))
+    project.deploy()
+    ca_serial = project.outputs()["ca"]["serial"]
+    targets = ["terraform", "group", "provider"]
+    completed = 0
+    for trial in range(TRIALS):
+        target = targets[trial % len(targets)]
+        what = f"seed {seed}, trial {trial}, killing {target}"
+        code, output = _trial(project, trial + 2, rng, target)
+        assert PEM_PRIVATE_KEY not in output, what
+        if code == 0:
+            completed += 1
+            assert "Done." in output, what
+            assert project.plan_exit_code() == 0, f"{what}: exit 0 but the apply was incomplete"
+        else:
+            assert "Done." not in output, what
+        _recover(project)
+        assert project.plan_exit_code() == 0, what
+        assert project.outputs()["ca"]["serial"] == ca_serial, what
+        assert sorted(project.services()) == SERVICES, what
+        assert _leftover_key_files(project) == [], what
+    # The campaign must really have interrupted applies, not only watched them finish.
+    assert completed < TRIALS, redact(f"seed {seed}: no trial was interrupted")

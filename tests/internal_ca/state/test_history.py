@@ -1,0 +1,99 @@
+"""Snapshots, the apply journal and the choice of the latest good copy, on plain files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from internal_ca.errors import OperationError
+from internal_ca.state import history
+from internal_ca.state.local import load_local_state
+from internal_ca.terraform.project import Project
+
+STACK = "s"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    (tmp_path / "state").mkdir(mode=0o700)
+    return Project(tmp_path, tmp_path)
+
+
+def _write_state(project: Project, serial: int, lineage: str = "L", name: str = "") -> Path:
+    path = project.state_dir / (name or f"{STACK}.tfstate")
+    path.write_text(
+        json.dumps({"version": 4, "serial": serial, "lineage": lineage, "resources": []})
+    )
+    return path
+
+
+def test_a_snapshot_is_private_and_named_by_serial(project: Project) -> None:
+    _write_state(project, 7)
+    taken = history.snapshot(project, STACK)
+    assert taken is not None and taken.serial == 7
+    assert taken.path.name.endswith("-serial7.tfstate")
+    assert taken.path.stat().st_mode & 0o777 == 0o600
+    assert history.history_dir(project).stat().st_mode & 0o777 == 0o700
+
+
+def test_no_state_no_snapshot(project: Project) -> None:
+    assert history.snapshot(project, STACK) is None
+
+
+def test_snapshots_are_bounded(project: Project) -> None:
+    _write_state(project, 1)
+    folder = history.history_dir(project)
+    folder.mkdir(mode=0o700)
+    for index in range(history.KEEP_SNAPSHOTS + 5):
+        old = folder / f"{STACK}-2026010{index:02d}-serial{index}.tfstate"
+        old.write_text("{}")
+        os.utime(old, (index, index))
+    history.snapshot(project, STACK)
+    assert len(list(folder.glob(f"{STACK}-*.tfstate"))) == history.KEEP_SNAPSHOTS
+
+
+def test_an_empty_state_is_damaged_and_read_only_commands_say_so(project: Project) -> None:
+    history.state_file(project, STACK).write_text("")
+    assert history.state_problem(project, STACK) is not None
+    with pytest.raises(OperationError, match=r"state damaged: .* Run `internal-ca recover`"):
+        load_local_state(project, STACK)
+
+
+def test_a_missing_state_beside_snapshots_is_damaged_not_new(project: Project) -> None:
+    _write_state(project, 3)
+    history.snapshot(project, STACK)
+    history.state_file(project, STACK).unlink()
+    with pytest.raises(OperationError, match="is missing, but"):
+        load_local_state(project, STACK)
+
+
+def test_latest_good_prefers_a_newer_backup_of_the_same_lineage(project: Project) -> None:
+    _write_state(project, 3)
+    history.snapshot(project, STACK)
+    _write_state(project, 5, name=f"{STACK}.tfstate.backup")
+    good = history.latest_good(project, STACK)
+    assert good is not None and good.serial == 5
+
+
+def test_latest_good_ignores_a_backup_of_another_lineage(project: Project) -> None:
+    _write_state(project, 3)
+    history.snapshot(project, STACK)
+    _write_state(project, 9, lineage="other", name=f"{STACK}.tfstate.backup")
+    good = history.latest_good(project, STACK)
+    assert good is not None and good.serial == 3
+
+
+def test_the_journal_keeps_created_resources_only(project: Project) -> None:
+    journal = history.start_journal(project, STACK)
+    for line in (
+        "tls_private_key.web: Creating...\n",
+        "tls_locally_signed_cert.web: Creation complete after 0s [id=1234]\n",
+        "tls_cert_request.web: Destruction complete after 0s\n",
+    ):
+        history.journal_line(journal, line)
+    assert history.journaled(project, STACK) == [("tls_locally_signed_cert.web", "1234")]
+    history.end_journal(journal)
+    assert history.journaled(project, STACK) == []
