@@ -15,7 +15,6 @@ import json
 import time
 from pathlib import Path
 
-from ca_constructs import naming
 from internal_ca.certs.serials import openssl_hex
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import write_atomic
@@ -90,8 +89,8 @@ def _report_lost(project: Project, stack: str, restored_ids: set[str]) -> None:
     """Certificates the last unfinished apply issued that the state no longer holds."""
     lost = [
         (address, ident)
-        for address, ident in history.journaled(project, stack)
-        if address.split(".")[0] in _CERTIFICATES and ident not in restored_ids
+        for address, ident in history.issued(project, stack)
+        if ident not in restored_ids
     ]
     for address, ident in lost:
         serial = openssl_hex(ident)
@@ -105,6 +104,3 @@ def _report_lost(project: Project, stack: str, restored_ids: set[str]) -> None:
     if journal.exists():
         stamp = time.strftime("%Y%m%dT%H%M%SZ")
         journal.rename(journal.with_name(f"{journal.name}.recovered-{stamp}"))
-
-
-_CERTIFICATES = frozenset({naming.LOCALLY_SIGNED_CERT, naming.SELF_SIGNED_CERT})

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ca_constructs import naming
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import write_atomic
 from internal_ca.terraform.project import Project
@@ -130,6 +131,12 @@ def journaled(project: Project, stack: str) -> list[tuple[str, str]]:
         if address and ident:
             entries.append((address, ident))
     return entries
+
+
+def issued(project: Project, stack: str) -> list[tuple[str, str]]:
+    """The certificates (address, serial in decimal) the last unfinished apply issued."""
+    kinds = (f"{naming.LOCALLY_SIGNED_CERT}.", f"{naming.SELF_SIGNED_CERT}.")
+    return [entry for entry in journaled(project, stack) if entry[0].startswith(kinds)]
 
 
 def state_problem(project: Project, stack: str) -> str | None:

@@ -57,7 +57,9 @@ def load_local_state(project: Project, stack: str) -> object | None:
         "then `internal-ca deploy` re-creates what was lost"
     )
     if problem is not None:
-        raise OperationError(f"state damaged: {problem}; {recover}")
+        raise OperationError(
+            f"state damaged: {problem}{_recovery_facts(project, stack)}; {recover}"
+        )
     if not path.exists():
         return None
     try:
@@ -67,6 +69,16 @@ def load_local_state(project: Project, stack: str) -> object | None:
     if not isinstance(data, dict) or "version" not in data or "resources" not in data:
         raise OperationError(f"state damaged: {path} is not a Terraform state; {recover}")
     return data
+
+
+def _recovery_facts(project: Project, stack: str) -> str:
+    """Which copy `recover` would restore, and what the interrupted apply was creating."""
+    good = history.latest_good(project, stack)
+    facts = f"; the latest good copy is {good.path} (serial {good.serial})" if good else ""
+    created = [address for address, _ in history.issued(project, stack)]
+    if created:
+        facts += f"; the interrupted apply had issued {', '.join(created)}"
+    return facts
 
 
 def state_path(project: Project, stack: str) -> Path:

@@ -97,3 +97,18 @@ def test_the_journal_keeps_created_resources_only(project: Project) -> None:
     assert history.journaled(project, STACK) == [("tls_locally_signed_cert.web", "1234")]
     history.end_journal(journal)
     assert history.journaled(project, STACK) == []
+
+
+def test_the_damage_message_names_the_good_copy_and_what_was_issued(project: Project) -> None:
+    _write_state(project, 4)
+    taken = history.snapshot(project, STACK)
+    assert taken is not None
+    journal = history.start_journal(project, STACK)
+    history.journal_line(journal, "tls_locally_signed_cert.web: Creation complete after 0s [id=99]")
+    history.state_file(project, STACK).write_text("")
+    with pytest.raises(OperationError) as refused:
+        load_local_state(project, STACK)
+    message = str(refused.value)
+    assert "is empty (0 bytes)" in message
+    assert f"the latest good copy is {taken.path} (serial 4)" in message
+    assert "had issued tls_locally_signed_cert.web" in message

@@ -7,6 +7,7 @@ internal_ca's code.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,30 @@ def test_migration_refuses_to_overwrite_a_pg_state(tmp_path: Path, pg: PgTarget)
     assert "already holds" in refused.stderr
     assert (tmp_path / "mine" / "state" / "internal-ca.tfstate").exists()
     assert _stored_serials(pg) == before
+
+
+def test_a_mistyped_schema_is_refused_naming_the_pinned_ca(tmp_path: Path, pg: PgTarget) -> None:
+    """An empty schema looks like a new stack: the CA pin stops plan and deploy."""
+    project = TempProject(tmp_path / "p")
+    project.write_app(TWO)
+    project.deploy(**pg.env())
+    before = _stored_serials(pg)
+    pin = project.root / "pins" / "internal-ca" / "ca-crt.pem"
+    pinned = openssl("x509", "-noout", "-fingerprint", "-sha256", "-in", str(pin))
+    fingerprint = pinned.stdout.strip().partition("=")[2]
+    typo = {**pg.env(), "INTERNAL_CA_PG_SCHEMA": "internal_ca_typo"}
+    # As on a fresh CI runner: no .terraform/ remembering the old backend (with one, init
+    # itself refuses: "Backend configuration changed").
+    shutil.rmtree(project.stack_dir / ".terraform")
+    for command in (("plan",), ("deploy", "--auto-approve")):
+        done = project.cli(*command, check=False, env=typo)
+        output = done.stdout + done.stderr
+        assert done.returncode == 3, output[-2000:]
+        assert fingerprint in output
+        assert "the plan would create CA 'ca'" in output
+    assert _stored_serials(pg) == before
+    stored = pg.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'internal_ca_typo'"
+    )
+    if stored[0][0] != "0":  # Terraform's init may create the empty table; never a state row
+        assert pg.sql("SELECT count(*) FROM internal_ca_typo.states") == [["0"]]
