@@ -176,6 +176,16 @@ def _report(
         outputs = parse_outputs(item.stack, state.outputs, {})
         issued = {service.name: service for service in outputs.services}
         out.write(f"\nDeployed stack {item.stack}:\n")
+        cas = {ca.name: ca for ca in outputs.cas}
+        for ca_row in item.summary.cas:
+            deployed = cas.get(ca_row.name)
+            if ca_row.changed and deployed is not None:
+                cert = facts(load_cert(deployed.cert_pem, f"CA {ca_row.name!r}"))
+                out.write(
+                    f"  CA {ca_row.name}: key {ca_row.key_action}, certificate "
+                    f"{ca_row.cert_action}; serial {cert.serial_hex}, expires "
+                    f"{iso(cert.not_after)}\n"
+                )
         for row in item.summary.services:
             if row.action is Action.UNCHANGED:
                 continue
