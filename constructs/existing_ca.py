@@ -33,6 +33,7 @@ from . import naming
 from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import ALLOWED_KEYS, KeySpec, key_spec_of
+from .lifetimes import utc_text
 from .rendered import place_of
 from .subject import DistinguishedName
 
@@ -87,7 +88,7 @@ class ExistingCa(Construct):
         not_after = cert.not_valid_after_utc
         if not_after <= now:
             raise ValueError(
-                f"{owner}: the certificate in {path} expired on {_rfc3339(not_after)}; expected "
+                f"{owner}: the certificate in {path} expired on {utc_text(not_after)}; expected "
                 "a CA that is still valid (rotate the CA, see README 'Replacing the CA')"
             )
         key_spec = _key_spec(owner, path, cert)
@@ -109,9 +110,10 @@ class ExistingCa(Construct):
         cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
         # The file's NotAfter, held in a local: Terraform refuses a precondition (such as
         # ServiceCert's "does not outlive the CA") that refers to no object at all.
-        not_after_local = TerraformLocal(self, "not-after", _rfc3339(not_after))
+        not_after_local = TerraformLocal(self, "not-after", utc_text(not_after))
         not_after_local.override_logical_id(names.not_after_local)
         self.variable_name = names.key_variable
+        self.key_env_var = names.key_env_var
 
         self.key_variable = TerraformVariable(
             self,
@@ -120,7 +122,7 @@ class ExistingCa(Construct):
             sensitive=True,
             nullable=False,
             description=(
-                f"The private key PEM of {path.name} (secret: set TF_VAR_{self.variable_name} "
+                f"The private key PEM of {path.name} (secret: set {self.key_env_var} "
                 "from the password manager at plan and apply time; never commit it)."
             ),
         )
@@ -132,7 +134,7 @@ class ExistingCa(Construct):
             # sensitive one, when its validation fails; a blank value is no secret.
             condition=Op.gte(Fn.length_of(Fn.trimspace(key_text)), 1),
             error_message=(
-                f"{owner}: TF_VAR_{self.variable_name} is empty; expected the CA private key "
+                f"{owner}: {self.key_env_var} is empty; expected the CA private key "
                 f"PEM that belongs to {path}."
             ),
         )
@@ -166,7 +168,7 @@ class ExistingCa(Construct):
                     Precondition(
                         condition=Op.not_(is_encrypted),
                         error_message=(
-                            f"{owner}: TF_VAR_{self.variable_name} holds an encrypted key, "
+                            f"{owner}: {self.key_env_var} holds an encrypted key, "
                             "which the tls provider cannot read; expected the unencrypted "
                             f"key that belongs to {path}. Decrypt it with `openssl pkey -in "
                             "key.pem -out plain-key.pem` and keep the plain key only in the "
@@ -177,7 +179,7 @@ class ExistingCa(Construct):
                         # An encrypted key is reported once, above.
                         condition=Op.or_(is_encrypted, has_key_block),
                         error_message=(
-                            f"{owner}: TF_VAR_{self.variable_name} holds no unencrypted key block "
+                            f"{owner}: {self.key_env_var} holds no unencrypted key block "
                             f"in PEM form; expected the key that belongs to {path}, in PKCS#8, "
                             "PKCS#1 (RSA) or SEC 1 (EC) PEM as `openssl genpkey`, `openssl "
                             "genrsa` or `openssl ecparam -genkey` write it (e.g. the recipe's "
@@ -191,7 +193,7 @@ class ExistingCa(Construct):
                             Fn.trimspace(TerraformSelf.get_string("public_key_pem")), expected
                         ),
                         error_message=(
-                            f"{owner}: the key in TF_VAR_{self.variable_name} does not match the "
+                            f"{owner}: the key in {self.key_env_var} does not match the "
                             f"certificate {path} (their public keys differ); expected the "
                             "private key made with that certificate (the recipe's "
                             "ca-private-key.pem). Nothing was signed."
@@ -219,8 +221,8 @@ class ExistingCa(Construct):
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
             cert_pem=cert_pem,
             serial=str(cert.serial_number),
-            not_before=_rfc3339(cert.not_valid_before_utc),
-            not_after=_rfc3339(not_after),
+            not_before=utc_text(cert.not_valid_before_utc),
+            not_after=utc_text(not_after),
             subject=subject,
             key_spec=key_spec,
         )
@@ -296,7 +298,3 @@ def _subject(cert: x509.Certificate) -> DistinguishedName:
         found = cert.subject.get_attributes_for_oid(oid)
         values[field] = str(found[0].value) if found else None
     return DistinguishedName(**values)
-
-
-def _rfc3339(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

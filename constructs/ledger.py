@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import naming
+from .lifetimes import utc_text
 
 FORMAT = 1
 REASONS: Mapping[str, int] = {
@@ -89,7 +90,7 @@ def parse_serial(text: str) -> str:
 
 def format_time(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with whole seconds, the only form the ledger holds."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -120,10 +121,6 @@ class Entry:
         return f"{self.ca}/{self.serial}"
 
     @property
-    def reason_code(self) -> int:
-        return REASONS[self.reason]
-
-    @property
     def revocation_time(self) -> dt.datetime:
         return parse_time(self.revoked_at)
 
@@ -151,6 +148,10 @@ class Ledger:
 
     def find(self, ca: str, serial: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.key == (ca, serial)), None)
+
+    def by_serial(self, serial: str) -> Entry | None:
+        """The entry for `serial` under any CA: for a certificate whose issuer is not at hand."""
+        return next((entry for entry in self.entries if entry.serial == serial), None)
 
     def add(self, entry: Entry) -> Ledger:
         """The ledger with `entry`; refused if that CA's serial is revoked already."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 HOURS_PER_DAY = 24
 CA_VALIDITY_DAYS = 3650
 """The recipe's `openssl req -x509 -days 3650`."""
@@ -35,3 +37,9 @@ def check_renewal(owner: str, validity_days: int, renew_before_days: object) -> 
             f"validity_days ({validity_days}); otherwise every deploy re-issues the certificate"
         )
     return renew_before_days
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC with whole seconds (`2026-12-01T20:21:36Z`): the one form this project
+    writes and shows a time in, at synth, in the ledger and in every command's output."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -131,6 +131,11 @@ class CaNames(_KeyOwnerNames):
         return f"{self.name}{_KEY_OUTPUT_SUFFIX}"
 
     @property
+    def key_env_var(self) -> str:
+        """Where users put the adopted CA key: Terraform reads TF_VAR_<key_variable>."""
+        return f"TF_VAR_{self.key_variable}"
+
+    @property
     def key_variable_address(self) -> str:
         return f"var.{self.key_variable}"
 

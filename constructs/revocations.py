@@ -19,7 +19,6 @@ import weakref
 from pathlib import Path
 
 from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformStack
-from constructs import Construct
 
 from . import naming
 from .ledger import Ledger, key_version_input, read_ledger_file, record_input
@@ -27,9 +26,12 @@ from .ledger import Ledger, key_version_input, read_ledger_file, record_input
 _ledgers: weakref.WeakKeyDictionary[object, Ledger] = weakref.WeakKeyDictionary()
 
 
-def stack_ledger(scope: Construct) -> Ledger:
-    """The ledger of `scope`'s stack, read at the first call; its record is created then."""
-    stack = TerraformStack.of(scope)
+def stack_ledger(stack: TerraformStack) -> Ledger:
+    """The stack's ledger, read at the first call; its record is created then.
+
+    Takes the stack, not a scope: callers already hold it, and `TerraformStack.of` is a
+    round trip to the jsii kernel per service.
+    """
     found = _ledgers.get(stack)
     if found is not None:
         return found
@@ -57,6 +59,6 @@ def stack_ledger(scope: Construct) -> Ledger:
     return ledger
 
 
-def revoked_key_input(scope: Construct, service: str) -> dict[str, object]:
+def revoked_key_input(stack: TerraformStack, service: str) -> dict[str, object]:
     """Extra key_version input for `service`: its revoked live serials, or nothing."""
-    return key_version_input(stack_ledger(scope), service)
+    return key_version_input(stack_ledger(stack), service)

@@ -128,7 +128,7 @@ class ServiceCert(Construct):
         # The provider has no `keepers`: a terraform_data whose input is the version, named in
         # the key's replace_triggered_by, turns a version bump into a reviewable key rotation.
         # A revoked live certificate adds its serial here: a new key at the next deploy.
-        extra = revocations.revoked_key_input(self, name)
+        extra = revocations.revoked_key_input(place.stack, name)
         self._key_version = here.resource(
             "key-version",
             names.key_version_address,

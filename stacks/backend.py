@@ -4,7 +4,7 @@ Local state is the default so that one person needs nothing else. It lives in `s
 (git-ignored) beside cdktf.json; the deploy runner creates that folder with mode 0700 and
 runs Terraform under umask 077, so the state file is 0600.
 
-A team sets INTERNAL_CA_BACKEND=pg (see internal_ca.backend_config): state then lives in
+A team sets INTERNAL_CA_BACKEND=pg (see stacks/backend_config.py): state then lives in
 PostgreSQL, locked with advisory locks. The synthesized block names host, database and schema
 but never a password, which Terraform reads from PGPASSWORD or PG_CONN_STR when it runs.
 """

@@ -7,6 +7,7 @@ only when they are about to export or check it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from ca_constructs import naming
 from internal_ca.errors import OperationError
-from internal_ca.state.read import read_state
+from internal_ca.state.read import StackState, read_state
 from internal_ca.terraform.project import Project
 from internal_ca.terraform.workspace import Workspace
 
@@ -53,6 +54,8 @@ class StackOutputs:
     cas: tuple[CaInfo, ...]
     services: tuple[ServiceInfo, ...]
     _keys: Mapping[str, str] = field(repr=False)
+    state: StackState | None = field(default=None, repr=False)
+    """The state these outputs were read from, so a command reads it once (it holds keys)."""
 
     def private_key(self, service: str) -> str:
         """The service's key PEM: SECRET, for writing to a 0600 file or checking in memory."""
@@ -85,7 +88,8 @@ def read_stack(workspace: Workspace, stack: str) -> StackOutputs | None:
     state = read_state(workspace.project, stack, workspace.env)
     if state is None or not state.outputs:
         return None
-    return parse_outputs(stack, state.outputs, renewal_hours(workspace.project, stack))
+    outputs = parse_outputs(stack, state.outputs, renewal_hours(workspace.project, stack))
+    return dataclasses.replace(outputs, state=state)
 
 
 def parse_outputs(
@@ -160,9 +164,9 @@ def renewal_hours(project: Project, stack: str) -> dict[tuple[str, str], float]:
     return hours
 
 
-def read_ca_private_key(workspace: Workspace, stack: str, ca_name: str) -> str:
-    """The CA key from state, in memory: only for --include-ca-key and signing CRLs."""
-    state = read_state(workspace.project, stack, workspace.env)
+def read_ca_private_key(outputs: StackOutputs, ca_name: str) -> str:
+    """The CA key from the state the outputs came from, in memory: only for --include-ca-key."""
+    state, stack = outputs.state, outputs.stack
     address = naming.CaNames(ca_name).key_address
     key = state.attribute(address, "private_key_pem") if state else None
     if isinstance(key, str) and key:

@@ -6,11 +6,12 @@ Terraform keeps a certificate's serial as its id in decimal; nobody can match th
 
 from __future__ import annotations
 
+from ca_constructs.ledger import canonical_serial
+
 
 def openssl_hex(decimal: str | int) -> str:
     """Upper-case hex with an even number of digits, as openssl prints it (`01`, `0A1B`)."""
     value = int(decimal)
     if value < 0:
         raise ValueError(f"serial value {decimal!r} is negative; expected a positive integer")
-    digits = f"{value:X}"
-    return digits if len(digits) % 2 == 0 else "0" + digits
+    return canonical_serial(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ca_constructs.lifetimes import utc_text
 from internal_ca.errors import OperationError
 
 _RFC3339 = re.compile(
@@ -50,7 +51,7 @@ def parse_time(text: object, where: str) -> dt.datetime:
 
 def iso(moment: dt.datetime) -> str:
     """RFC 3339 in UTC, whole seconds (`2026-12-01T20:21:36Z`): how every time is shown."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 def display_time(text: object, where: str) -> str:

@@ -17,9 +17,9 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from internal_ca.plan.run import _MAX_PLAN_BYTES
+from internal_ca.plan.run import MAX_PLAN_BYTES
 
-MAX_PLAN_JSON_BYTES: int = _MAX_PLAN_BYTES
+MAX_PLAN_JSON_BYTES: int = MAX_PLAN_BYTES
 """The plan reader's own limit, checked here before a byte is read."""
 
 MAX_COUNT = 100_000

@@ -25,7 +25,6 @@ from internal_ca.revocation.publish import (
     sign_stack,
     write_crls,
 )
-from internal_ca.state.read import read_state
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 MAX_CRL_DAYS = 3650
@@ -109,10 +108,9 @@ def sign_all(
     plans: list[tuple[Path, list[SignedCrl]]] = []
     for outputs in read_deployed(workspace):
         target = crl_folder(folder, outputs.stack, workspace.all_stacks)
-        state = read_state(workspace.project, outputs.stack, workspace.env)
         crls = sign_stack(
             outputs,
-            state,
+            outputs.state,
             load_ledger(workspace.project, outputs.stack),
             workspace.env,
             signed_at=signed_at,

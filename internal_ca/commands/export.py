@@ -28,7 +28,6 @@ from internal_ca.files.atomic import check_private_dir, private_dir, write_atomi
 from internal_ca.files.git_guard import refuse_keys_in_work_tree
 from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.revocation.publish import previous_crls, sign_stack
-from internal_ca.state.read import read_state
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 CA_CERT = naming.CA_CERT_FILE
@@ -123,7 +122,7 @@ def export_stacks(
         target = folder / outputs.stack if len(deployed) > 1 else folder
         ca_key = None
         if include_ca_key:
-            ca_key = read_ca_private_key(workspace, outputs.stack, root_ca_name(outputs))
+            ca_key = read_ca_private_key(outputs, root_ca_name(outputs))
         now = utc_now()
         crls = crl_files(workspace, outputs, target, crl_lifetime, now) if crl_lifetime else []
         plans.append((target, plan_files(outputs, ca_key, now, crls)))
@@ -176,7 +175,7 @@ def crl_files(
     """Each CA's CRL, PEM and DER, signed now from the committed ledger: public files."""
     crls = sign_stack(
         outputs,
-        read_state(workspace.project, outputs.stack, workspace.env),
+        outputs.state,
         load_ledger(workspace.project, outputs.stack),
         workspace.env,
         signed_at=now,

@@ -22,9 +22,8 @@ from internal_ca.certs.outputs import StackOutputs, read_deployed
 from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.certs.serials import openssl_hex
 from internal_ca.commands.arguments import days
-from internal_ca.revocation.freshness import CrlStatus, read_crls, revoked_entry
+from internal_ca.revocation.freshness import CrlStatus, read_crls
 from internal_ca.revocation.ledger_file import load_ledger
-from internal_ca.state.read import read_state
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 EXPIRING_EXIT = 2
@@ -99,14 +98,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def inventory_command(args: argparse.Namespace) -> int:
     workspace = open_workspace(args.stack, init=False)
-    for stack in workspace.stacks:
-        state = read_state(workspace.project, stack, workspace.env)
-        refuse_foreign_cas(workspace.project, stack, state)
+    deployed = read_deployed(workspace)
+    for outputs in deployed:
+        refuse_foreign_cas(workspace.project, outputs.stack, outputs.state)
     now = utc_now()
     crl_dir = args.crl_dir or workspace.project.root / naming.CRL_DIR
     rows = [
         row
-        for stack in read_deployed(workspace)
+        for stack in deployed
         for row in _revocation_rows(workspace, stack, collect_rows(stack, now), crl_dir)
     ]
     if args.json:
@@ -131,7 +130,7 @@ def _revocation_rows(
     ledger = load_ledger(workspace.project, outputs.stack)
     marked = []
     for row in rows:
-        entry = revoked_entry(ledger, row.facts.serial_hex) if row.kind == "service" else None
+        entry = ledger.by_serial(row.facts.serial_hex) if row.kind == "service" else None
         text = f"{entry.reason}, {entry.revoked_at}" if entry else None
         marked.append(dataclasses.replace(row, revoked=text))
     crls = read_crls(crl_dir, outputs, workspace.all_stacks)

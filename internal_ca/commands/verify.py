@@ -16,7 +16,6 @@ from ca_constructs.ledger import Ledger
 from internal_ca.certs.checks import ServiceMaterial, check_service, time_problems
 from internal_ca.certs.facts import facts, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
-from internal_ca.revocation.freshness import revoked_entry
 from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.terraform.workspace import open_workspace
 
@@ -107,7 +106,7 @@ def verify_stack(outputs: StackOutputs, ledger: Ledger | None = None) -> list[Re
         )
         serial = facts(load_cert(service.cert_pem, f"service {service.name!r}")).serial_hex
         problems = check_service(material, now)
-        entry = revoked_entry(ledger, serial) if ledger is not None else None
+        entry = ledger.by_serial(serial) if ledger is not None else None
         if entry is not None:
             problems.append(
                 f"serial {serial} is revoked ({entry.reason}, {entry.revoked_at}); run "

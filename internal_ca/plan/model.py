@@ -439,10 +439,10 @@ def _replace_reasons(
 
 
 def _service_row(name: str, found: Mapping[tuple[str, str], Change], ca: _CaState) -> ServiceRow:
-    cert = found[("tls_locally_signed_cert", name)]
-    names = found.get(("tls_cert_request", name))
-    key = found.get(("tls_private_key", name))
-    version = found.get(("terraform_data", f"{name}_key_version"))
+    cert = found[(naming.LOCALLY_SIGNED_CERT, name)]
+    names = found.get((naming.CERT_REQUEST, name))
+    key = found.get((naming.PRIVATE_KEY, name))
+    version = found.get((naming.TERRAFORM_DATA, naming.ServiceNames(name).key_version_id))
     kind = cert.kind
     current = names.after if names is not None and kind != "delete" else None
     if current is None and names is not None:
@@ -516,7 +516,7 @@ def _ca_row(
     blocked: Sequence[str],
     ca_key_replaced: bool,
 ) -> CaRow:
-    key = found.get(("tls_private_key", name))
+    key = found.get((naming.PRIVATE_KEY, name))
     reasons: list[Reason] = []
     if key is not None and key.kind in ("replace", "delete"):
         diff = _known_change(key, "algorithm") or _known_change(key, "ecdsa_curve")
@@ -525,7 +525,7 @@ def _ca_row(
         if key.kind == "delete":
             text = "CA key removed from the configuration"
         reasons.append(Reason(Why.KEY_CHANGED, text))
-    self_signed = cert.type == "tls_self_signed_cert"
+    self_signed = cert.type == naming.SELF_SIGNED_CERT
     if cert.kind in ("replace", "update") and not self_signed:
         reasons += _issuer_reasons(cert, ca_key_replaced, "issuing CA")
     if cert.kind in ("replace", "update") and self_signed and not reasons:
@@ -538,7 +538,7 @@ def _ca_row(
     existing = cert.before if cert.kind != "create" else {}
     serial = existing.get("id")
     expiry = existing.get("validity_end_time")
-    addresses = (cert.address, key.address if key else f"tls_private_key.{name}")
+    addresses = (cert.address, key.address if key else naming.CaNames(name).key_address)
     return CaRow(
         name=name,
         key_action=_ca_action(key),
@@ -562,9 +562,9 @@ class _CaState:
 
 
 def _is_ca(change: Change) -> bool:
-    if change.type == "tls_self_signed_cert":
+    if change.type == naming.SELF_SIGNED_CERT:
         return True
-    return change.type == "tls_locally_signed_cert" and (
+    return change.type == naming.LOCALLY_SIGNED_CERT and (
         change.before.get("is_ca_certificate") is True
         or change.after.get("is_ca_certificate") is True
     )
@@ -596,7 +596,7 @@ def summarize(
     ca_certs = [change for change in found.values() if _is_ca(change)]
     ca_names = {change.name for change in ca_certs}
     ca_key_replaced = any(
-        _ca_action(found.get(("tls_private_key", name))) in ("replace", "remove")
+        _ca_action(found.get((naming.PRIVATE_KEY, name))) in ("replace", "remove")
         for name in ca_names
     )
     ca_rows = [_ca_row(change.name, change, found, blocked, ca_key_replaced) for change in ca_certs]
@@ -604,7 +604,7 @@ def summarize(
     service_names = sorted(
         name
         for (type_name, name) in found
-        if type_name == "tls_locally_signed_cert" and name not in ca_names
+        if type_name == naming.LOCALLY_SIGNED_CERT and name not in ca_names
     )
     rows = tuple(_service_row(name, found, ca) for name in service_names)
     reissues = sum(1 for row in rows if row.has(Why.CA_CHANGE))
@@ -612,13 +612,14 @@ def summarize(
         dataclasses.replace(row, reissues=reissues) if row.replaced else row
         for row in sorted(ca_rows, key=lambda row: row.name)
     )
-    known = {("tls_locally_signed_cert", name) for name in service_names} | {
-        (kind, name) for name in service_names for kind in ("tls_cert_request", "tls_private_key")
+    known = {
+        tuple(address.split(".", 1))
+        for name in service_names
+        for address in naming.ServiceNames(name).addresses
     }
-    known |= {("terraform_data", f"{name}_key_version") for name in service_names}
     known.add((naming.TERRAFORM_DATA, naming.REVOCATION_RECORD_ID))
     known |= {(change.type, change.name) for change in ca_certs}
-    known |= {("tls_private_key", name) for name in ca_names}
+    known |= {(naming.PRIVATE_KEY, name) for name in ca_names}
     others = tuple(
         OtherChange(change.address, change.kind)
         for change in sorted(found.values(), key=lambda change: change.address)
@@ -663,9 +664,9 @@ def blocked_summary(stack: str, addresses: Sequence[str], note: str) -> Summary:
     cas = tuple(
         CaRow(
             name=name,
-            key_action="replace" if f"tls_private_key.{name}" in found else "unchanged",
+            key_action="replace" if naming.CaNames(name).key_address in found else "unchanged",
             cert_action="replace"
-            if any(not a.startswith("tls_private_key.") for a in found)
+            if any(a != naming.CaNames(name).key_address for a in found)
             else "unchanged",
             reasons=(Reason(Why.OTHER, "prevent_destroy refused a plan that replaces it"),),
             subject=None,

@@ -26,7 +26,8 @@ from internal_ca.state.read import check_usable
 from internal_ca.terraform import diagnostics
 from internal_ca.terraform.workspace import Workspace
 
-_MAX_PLAN_BYTES = 512 * 1024 * 1024
+MAX_PLAN_BYTES = 512 * 1024 * 1024
+"""The largest plan JSON read; `--plan-json` is checked against it before any work."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def load_plan_json(text: str, origin: str) -> object:
 def read_plan_file(path: Path) -> object:
     """A saved `terraform show -json` file (it may hold keys: it is only ever read)."""
     try:
-        if path.stat().st_size > _MAX_PLAN_BYTES:
+        if path.stat().st_size > MAX_PLAN_BYTES:
             raise PlanFormatError(f"{path} is larger than 512 MiB; expected a plan JSON")
         data = path.read_bytes()
     except FileNotFoundError:

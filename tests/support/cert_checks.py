@@ -68,3 +68,9 @@ def verify(ca_pem: str, cert_pem: str, hostname: str | None = None, *extra: str)
             args += ["-verify_hostname", hostname]
         done = openssl(*args, *extra, str(folder / "leaf.pem"), check=False)
         return done.returncode == 0 and re.search(r": OK\s*$", done.stdout) is not None
+
+
+def sha256_fingerprint(pem_file: Path) -> str:
+    """The fingerprint as `openssl x509 -fingerprint -sha256` prints it (AA:BB:…)."""
+    done = openssl("x509", "-noout", "-fingerprint", "-sha256", "-in", str(pem_file))
+    return done.stdout.strip().partition("=")[2]

@@ -267,3 +267,28 @@ def pem_begin(label: str) -> str:
 
 def pem_end(label: str) -> str:
     return "-----END " + label + "-----"
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every live descendant of `pid`."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        commands[int(entry.name)] = cmdline
+    wanted = {pid}
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in parents.items():
+            if parent in wanted and child not in wanted:
+                wanted.add(child)
+                changed = True
+    return [(child, commands.get(child, "")) for child in sorted(wanted - {pid})]

@@ -73,5 +73,5 @@ def test_replacing_a_pinned_ca_passes_with_its_flag() -> None:
     assert _reasons(check, allow=True) == []
 
 
-def test_a_ca_in_state_without_a_pin_passes_and_is_pinned_by_the_next_deploy() -> None:
+def test_a_ca_in_state_without_a_pin_passes() -> None:
     assert _reasons(_check(in_state={"ca": PINNED})) == []

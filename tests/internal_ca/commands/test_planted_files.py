@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e_project import STACK, TempProject, service_line, uses_standin_clock
+from e2e_project import STACK, TempProject, service_line
 
-pytestmark = [pytest.mark.e2e, uses_standin_clock()]
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 MARKER = "planted-by-test"
 PLANTED = {"resource": {"terraform_data": {"zz_planted": {"input": MARKER}}}}

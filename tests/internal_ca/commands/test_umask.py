@@ -9,15 +9,19 @@ are 0644 by design, which the 0700 folder around them keeps to the owner anyway.
 
 from __future__ import annotations
 
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from e2e_project import STACK, TempProject, redact, service_line, uses_standin_clock
+from e2e_project import STACK, TempProject, redact, service_line, standin_only
 
-pytestmark = [pytest.mark.e2e, uses_standin_clock()]
+pytestmark = [
+    pytest.mark.e2e,
+    standin_only("allows the stand-in's own launcher and CLI config files by name"),
+]
 
 PRIVATE_TREES = ("cdktf.out", "state", ".internal-ca")
 # Public contents whose writers set the mode on purpose (all inside 0700 folders): Terraform's
@@ -109,6 +113,8 @@ def test_deploy_writes_synth_output_state_and_tools_privately(project: TempProje
 def test_read_and_plan_commands_synthesize_privately(
     project: TempProject, args: tuple[str, ...]
 ) -> None:
+    # Gone first, so what is checked below is what this command's own synth wrote.
+    shutil.rmtree(project.root / "cdktf.out")
     run_umask_000(project, *args)
     assert stat.S_IMODE((project.root / "cdktf.out").stat().st_mode) == 0o700
     assert stat.S_IMODE((project.stack_dir / "cdk.tf.json").stat().st_mode) == 0o600
@@ -127,7 +133,9 @@ def test_migrate_state_without_a_pg_backend_still_synthesizes_privately(
     project: TempProject,
 ) -> None:
     # Without PostgreSQL it refuses (no pg backend configured), after the synth.
+    shutil.rmtree(project.root / "cdktf.out")
     done = run_umask_000(project, "migrate-state", check=False)
+    assert (project.stack_dir / "cdk.tf.json").is_file()
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert project_loose(project) == []

@@ -51,8 +51,11 @@ def test_snapshots_are_bounded(project: Project) -> None:
         old = folder / f"{STACK}-2026010{index:02d}-serial{index}.tfstate"
         old.write_text("{}")
         os.utime(old, (index, index))
-    history.snapshot(project, STACK)
-    assert len(list(folder.glob(f"{STACK}-*.tfstate"))) == history.KEEP_SNAPSHOTS
+    taken = history.snapshot(project, STACK)
+    kept = list(folder.glob(f"{STACK}-*.tfstate"))
+    assert len(kept) == history.KEEP_SNAPSHOTS
+    assert taken is not None and taken.path in kept  # the newest stays, the oldest go
+    assert not (folder / f"{STACK}-2026010{0:02d}-serial0.tfstate").exists()
 
 
 def test_an_empty_state_is_damaged_and_read_only_commands_say_so(project: Project) -> None:

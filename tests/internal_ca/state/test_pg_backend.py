@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cert_checks import sha256_fingerprint
 from e2e_project import TempProject, openssl, service_line
 from postgres_server import PgTarget
 
@@ -148,8 +149,7 @@ def test_a_mistyped_schema_is_refused_naming_the_pinned_ca(tmp_path: Path, pg: P
     project.deploy(**pg.env())
     before = _stored_serials(pg)
     pin = project.root / "pins" / "internal-ca" / "ca-crt.pem"
-    pinned = openssl("x509", "-noout", "-fingerprint", "-sha256", "-in", str(pin))
-    fingerprint = pinned.stdout.strip().partition("=")[2]
+    fingerprint = sha256_fingerprint(pin)
     typo = {**pg.env(), "INTERNAL_CA_PG_SCHEMA": "internal_ca_typo"}
     # As on a fresh CI runner: no .terraform/ remembering the old backend (with one, init
     # itself refuses: "Backend configuration changed").
