@@ -26,27 +26,24 @@ from cdktf_cdktf_provider_tls.data_tls_public_key import DataTlsPublicKey
 from constructs import Construct
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from . import naming
+from . import naming, revocations
 from .authority import CaFacts
 from .ca_output import add_ca_output
-from .key_spec import ALLOWED_KEYS, KeySpec, key_spec_of
+from .key_spec import KEY_PEM_TYPES, key_spec_of
 from .lifetimes import utc_text
 from .rendered import place_of
 from .subject import DistinguishedName
 
-# The PEM types hashicorp/tls 4.1.0 reads a CA key from (Go's parsePrivateKeyPEM). Patterns are
-# RE2, as Terraform's regex() runs them: no capture groups (regex() would return the groups
-# instead of the match) and no backslashes (cdktf writes them into the HCL template as they
-# are, where `\s` is an invalid escape), hence [:space:]. "-{5}" and "[ ]" keep the literal
-# PEM markers out of cdk.tf.json, where the leak canaries and the diagnostics redaction look
-# for them.
-KEY_PEM_TYPES = ("RSA PRIVATE[ ]KEY", "EC PRIVATE[ ]KEY", "PRIVATE[ ]KEY")
+# Patterns are RE2, as Terraform's regex() runs them: no capture groups (regex() would return
+# the groups instead of the match) and no backslashes (cdktf writes them into the HCL template
+# as they are, where `\s` is an invalid escape), hence [:space:]. "-{5}" and "[ ]" keep the
+# literal PEM markers out of cdk.tf.json, where the leak canaries and the diagnostics redaction
+# look for them.
 KEY_BLOCK_PATTERN = "|".join(
     f"-{{5}}BEGIN {kind}-{{5}}[A-Za-z0-9+/=[:space:]]+-{{5}}END {kind}-{{5}}"
-    for kind in KEY_PEM_TYPES
+    for kind in (pem.replace("PRIVATE KEY", "PRIVATE[ ]KEY") for pem in KEY_PEM_TYPES)
 )
 """The first unencrypted key block (PKCS#8, PKCS#1 or SEC 1) in the variable."""
 ENCRYPTED_KEY_PATTERN = "ENCRYPTED PRIVATE[ ]KEY|Proc-Type: 4,ENCRYPTED"
@@ -91,7 +88,7 @@ class ExistingCa(Construct):
                 f"{owner}: the certificate in {path} expired on {utc_text(not_after)}; expected "
                 "a CA that is still valid (rotate the CA, see README 'Replacing the CA')"
             )
-        key_spec = _key_spec(owner, path, cert)
+        key_spec = key_spec_of(cert.public_key(), f"{owner}: the certificate in {path}")
         place = place_of(scope)
         naming.claim(
             place.stack,
@@ -105,6 +102,8 @@ class ExistingCa(Construct):
             ),
         )
         super().__init__(scope, id)
+        # Also without a ServiceCert: the ledger may list services since removed.
+        revocations.stack_ledger(place.stack)
 
         subject = _subject(cert)
         cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
@@ -272,23 +271,6 @@ def _check_self_signed(owner: str, path: Path, cert: x509.Certificate) -> None:
             f"{owner}: the certificate in {path} is issued by {cert.issuer.rfc4514_string()!r}, "
             "not by itself; expected a self-signed root CA certificate"
         )
-
-
-def _key_spec(owner: str, path: Path, cert: x509.Certificate) -> KeySpec:
-    public = cert.public_key()
-    spec = key_spec_of(public)
-    if spec is not None:
-        return spec
-    if isinstance(public, rsa.RSAPublicKey):
-        found = f"{public.key_size}-bit RSA"
-    elif isinstance(public, ec.EllipticCurvePublicKey):
-        found = f"ECDSA {public.curve.name}"
-    else:
-        found = type(public).__name__
-    raise ValueError(
-        f"{owner}: the certificate in {path} has a {found} key, which this project does not "
-        f"sign with; expected {ALLOWED_KEYS}"
-    )
 
 
 def _subject(cert: x509.Certificate) -> DistinguishedName:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from . import naming
+from . import naming, revocations
 from .authority import (
     CaFacts,
     CertificateAuthority,
@@ -77,6 +77,8 @@ class IntermediateCa(Construct):
             names=(names.key_address, names.csr_address, cert_address, names.output),
         )
         super().__init__(scope, id)
+        # Also without a ServiceCert: the ledger may list services since removed.
+        revocations.stack_ledger(place.stack)
         here = place.child(self, id)
 
         key_block = private_key(here, names.key_address, key, {"prevent_destroy": prevent_destroy})

@@ -15,6 +15,9 @@ CURVES = ("P256", "P384", "P521")
 MIN_RSA_BITS = 2048
 ALLOWED_KEYS = f"RSA of at least {MIN_RSA_BITS} bits, or ECDSA {', '.join(CURVES)}"
 """The policy in words, for messages."""
+KEY_PEM_TYPES = ("RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY")
+"""The PEM blocks an adopted CA key is taken from, unencrypted: PKCS#1, SEC 1 and PKCS#8, the
+ones hashicorp/tls 4.1.0 reads (Go's parsePrivateKeyPEM). Deploy and `crl` must pick the same."""
 _X509_CURVES = {"secp256r1": "P256", "secp384r1": "P384", "secp521r1": "P521"}
 
 
@@ -76,15 +79,25 @@ def check_key_spec(owner: str, key: object) -> KeySpec:
     return key
 
 
-def key_spec_of(public_key: object) -> KeySpec | None:
-    """The spec of an existing public key, or None if this project does not sign with it."""
+def key_spec_of(public_key: object, what: str) -> KeySpec:
+    """The spec of an existing public key, or raise ValueError naming `what` and the key.
+
+    :param what: the key's holder in the message, e.g. "CA 'ca': the certificate in ca.pem".
+    """
+    spec: KeySpec | None = None
     if isinstance(public_key, rsa_keys.RSAPublicKey):
-        spec = rsa(public_key.key_size)
+        spec, found = rsa(public_key.key_size), f"{public_key.key_size}-bit RSA"
     elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        spec = ecdsa(_X509_CURVES.get(public_key.curve.name, public_key.curve.name))
+        curve = public_key.curve.name
+        spec, found = ecdsa(_X509_CURVES.get(curve, curve)), f"ECDSA {curve}"
     else:
-        return None
-    return spec if spec.problem() is None else None
+        found = type(public_key).__name__
+    if spec is None or spec.problem() is not None:
+        raise ValueError(
+            f"{what} has a {found} key, which this project does not sign with; expected "
+            f"{ALLOWED_KEYS}"
+        )
+    return spec
 
 
 def rsa(bits: int = 4096) -> KeySpec:

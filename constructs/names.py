@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .tokens import is_token
 
@@ -261,16 +261,32 @@ def _ip_sort_key(value: str) -> tuple[int, int]:
     return (address.version, int(address))
 
 
-def sorted_unique_names(
+def sorted_dns_names(service: str, values: Iterable[object] | None) -> list[str]:
+    """The dns_names SANs, lower-cased, de-duplicated and sorted; tokens last, as given."""
+    return _sorted_unique(service, "dns_names", values, normalise_dns_name)
+
+
+def sorted_ip_addresses(service: str, values: Iterable[object] | None) -> list[str]:
+    """The ip_addresses SANs as the certificate carries them, IPv4 first, in numeric order."""
+    return _sorted_unique(service, "ip_addresses", values, normalise_ip_address, key=_ip_sort_key)
+
+
+def sorted_uris(service: str, values: Iterable[object] | None, schemes: Iterable[str]) -> list[str]:
+    """The uris SANs as the certificate carries them, each in one of `schemes`, sorted."""
+    allowed = frozenset(schemes)
+    return _sorted_unique(service, "uris", values, lambda s, v: normalise_uri(s, v, allowed))
+
+
+def _sorted_unique(
     service: str,
     field: str,
     values: Iterable[object] | None,
-    *,
-    uri_schemes: Iterable[str] = DEFAULT_URI_SCHEMES,
+    normalise: Callable[[str, object], str],
+    key: Callable[[str], tuple[int, int]] | None = None,
 ) -> list[str]:
     """Validate, normalise, de-duplicate and sort one SAN list; tokens are kept as given.
 
-    :param uri_schemes: for "uris", the allowed schemes. Default: DEFAULT_URI_SCHEMES.
+    The one pipeline for all three SAN kinds: each brings only its normaliser and its order.
     """
     if values is None:
         return []
@@ -285,15 +301,8 @@ def sorted_unique_names(
             if value not in tokens:
                 tokens.append(value)
             continue
-        if field == "uris":
-            plain.add(normalise_uri(service, value, uri_schemes))
-        else:
-            plain.add(_NORMALISERS[field](service, value))
-    key = _ip_sort_key if field == "ip_addresses" else None
+        plain.add(normalise(service, value))
     return sorted(plain, key=key) + tokens
-
-
-_NORMALISERS = {"dns_names": normalise_dns_name, "ip_addresses": normalise_ip_address}
 
 
 def first_or_none(values: Sequence[object] | None) -> str | None:

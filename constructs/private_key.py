@@ -26,4 +26,6 @@ def private_key(
         args["rsa_bits"] = key.rsa_bits
     if key.ecdsa_curve is not None:
         args["ecdsa_curve"] = key.ecdsa_curve
-    return place.resource("key", address, {**args, "lifecycle": lifecycle}, PrivateKeyHandle, args)
+    return place.resource(
+        "key", address, PrivateKeyHandle, args, block_only={"lifecycle": lifecycle}
+    )

@@ -113,13 +113,21 @@ class Place:
         self,
         id: str,
         address: str,
-        body: dict[str, Any],
         handle: type[R],
-        handle_args: Mapping[str, Any],
+        args: Mapping[str, Any],
+        *,
+        block_only: Mapping[str, Any] | None = None,
         overridden: tuple[str, ...] = (),
     ) -> Block[R]:
-        """Add resource `address` (from naming.py) as construct `id` here; see Block."""
-        return Block(self, id, address, body, handle, handle_args, overridden)
+        """Add resource `address` (from naming.py) as construct `id` here; see Block.
+
+        :param args: the resource's arguments, also handed to `handle`'s constructor.
+        :param block_only: arguments after them in the block only, in Terraform's JSON shape
+            (nested blocks, lifecycle): the class would want its own structs for them, and the
+            handle renders nothing anyway. Default: none.
+        :param overridden: arguments cdktf would list as set through add_override. Default: none.
+        """
+        return Block(self, id, address, handle, args, block_only or {}, overridden)
 
     def output(self, id: str, name: str, body: dict[str, Any]) -> None:
         """Add output `name` (from naming.py) as construct `id` here."""
@@ -150,9 +158,9 @@ class Block(Generic[R_co]):
         owner: Place,
         id: str,
         address: str,
-        body: dict[str, Any],
         handle: type[R_co],
-        handle_args: Mapping[str, Any],
+        args: Mapping[str, Any],
+        block_only: Mapping[str, Any],
         overridden: tuple[str, ...],
     ) -> None:
         kind, _, name = address.partition(".")
@@ -161,10 +169,11 @@ class Block(Generic[R_co]):
         self._id = id
         self._name = name
         self._handle_type = handle
-        self._handle_args = handle_args
+        self._handle_args = args
         self._handle: R_co | None = None
         metadata = {"metadata": {"path": f"{owner.path}/{id}", "uniqueId": name}}
-        owner.blocks.add_resource(kind, name, {"//": metadata, **body}, overridden)
+        body = {"//": metadata, **args, **block_only}
+        owner.blocks.add_resource(kind, name, body, overridden)
 
     def ref(self, attribute: str) -> str:
         """`${type.name.attribute}`: what cdktf renders for a reference to that attribute."""

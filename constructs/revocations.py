@@ -4,7 +4,8 @@ Two effects, both only when the stack's ledger has entries, so a stack without r
 synthesizes exactly as before:
 - `terraform_data.revocation_ledger` holds every entry ("ca/SERIAL") as its input. State thus
   remembers the ledger as deployed, and a plan that drops an entry shows it as a change the
-  guard refuses (`--allow-unrevoke`).
+  guard refuses (`--allow-unrevoke`). Every CA and ServiceCert asks for it, so a stack whose
+  services were all removed keeps it too: its deletion would read as every entry dropped.
 - a service whose then-current certificate was revoked gets the revoked serials in its
   key_version input, which its key's replace_triggered_by turns into a new key, CSR and
   certificate at the next deploy.
@@ -27,7 +28,8 @@ _ledgers: weakref.WeakKeyDictionary[object, Ledger] = weakref.WeakKeyDictionary(
 
 
 def stack_ledger(stack: TerraformStack) -> Ledger:
-    """The stack's ledger, read at the first call; its record is created then.
+    """The stack's ledger, read at the first call (by the stack's first CA or service); its
+    record is created then.
 
     Takes the stack, not a scope: callers already hold it, and `TerraformStack.of` is a
     round trip to the jsii kernel per service.

@@ -9,7 +9,7 @@ from typing import Any
 from cdktf_cdktf_provider_tls.self_signed_cert import SelfSignedCert
 from constructs import Construct
 
-from . import naming
+from . import naming, revocations
 from .authority import CaFacts
 from .ca_output import add_ca_output
 from .key_spec import RSA_4096, KeySpec, check_key_spec
@@ -73,6 +73,8 @@ class RootCa(Construct):
             names=(names.key_address, names.cert_address(self_signed=True), names.output),
         )
         super().__init__(scope, id)
+        # Also without a ServiceCert: the ledger may list services since removed.
+        revocations.stack_ledger(place.stack)
         here = place.child(self, id)
 
         lifecycle = {"prevent_destroy": prevent_destroy}
@@ -87,9 +89,9 @@ class RootCa(Construct):
         cert_block = here.resource(
             "cert",
             names.cert_address(self_signed=True),
-            {**cert_args, "subject": [subject.as_block()], "lifecycle": lifecycle},
             SelfSignedCertHandle,
             cert_args,
+            block_only={"subject": [subject.as_block()], "lifecycle": lifecycle},
         )
         self.key = key_block.handle
         self.cert = cert_block.handle

@@ -20,7 +20,14 @@ from .authority import (
 )
 from .key_spec import KeySpec, check_key_spec
 from .lifetimes import LEAF_VALIDITY_DAYS, RENEW_BEFORE_DAYS, check_days, check_renewal
-from .names import DEFAULT_URI_SCHEMES, check_uri_schemes, first_or_none, sorted_unique_names
+from .names import (
+    DEFAULT_URI_SCHEMES,
+    check_uri_schemes,
+    first_or_none,
+    sorted_dns_names,
+    sorted_ip_addresses,
+    sorted_uris,
+)
 from .private_key import private_key
 from .rendered import Handle, Place, place_of
 from .signing import sign
@@ -93,10 +100,9 @@ class ServiceCert(Construct):
         name = names.name
         owner = f"service {name!r}"
 
-        dns = sorted_unique_names(name, "dns_names", dns_names)
-        ips = sorted_unique_names(name, "ip_addresses", ip_addresses)
-        schemes = check_uri_schemes(name, uri_schemes)
-        uri_list = sorted_unique_names(name, "uris", uris, uri_schemes=schemes)
+        dns = sorted_dns_names(name, dns_names)
+        ips = sorted_ip_addresses(name, ip_addresses)
+        uri_list = sorted_uris(name, uris, check_uri_schemes(name, uri_schemes))
         if not (dns or ips or uri_list):
             raise ValueError(
                 f"{owner}: dns_names, ip_addresses and uris are all empty; expected at least "
@@ -132,9 +138,8 @@ class ServiceCert(Construct):
         self._key_version = here.resource(
             "key-version",
             names.key_version_address,
-            {"input": {"version": version, **extra}},
             TerraformDataHandle,
-            TERRAFORM_DATA_ARGS,
+            {"input": {"version": version, **extra}},
             # What cdktf records for an argument set with add_override, as it was set before.
             overridden=("input",),
         )
@@ -240,11 +245,16 @@ class ServiceCert(Construct):
 class TerraformDataHandle(Handle, TerraformResource):
     """A reference to a rendered terraform_data (see constructs/rendered.py)."""
 
-
-# The generic TerraformResource, not cdktf's DataResource class: DataResource validates the
-# Terraform version by running `terraform version` once per instance at synth time, 70 ms per
-# service (see docs/benchmarks.md).
-TERRAFORM_DATA_ARGS = {
-    "terraform_resource_type": naming.TERRAFORM_DATA,
-    "terraform_generator_metadata": TerraformProviderGeneratorMetadata(provider_name="terraform"),
-}
+    def __init__(self, scope: Construct, id: str, **_args: object) -> None:
+        # The generic TerraformResource, not cdktf's DataResource class: DataResource validates
+        # the Terraform version by running `terraform version` once per instance at synth time,
+        # 70 ms per service (see docs/benchmarks.md). It takes no resource arguments: the
+        # block's `input` stays in the block.
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=naming.TERRAFORM_DATA,
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
+                provider_name="terraform"
+            ),
+        )

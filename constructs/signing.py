@@ -61,8 +61,13 @@ def sign(
     for field, values in (("dns_names", dns_names), ("ip_addresses", ip_addresses), ("uris", uris)):
         if values:
             csr_args[field] = list(values)
-    csr_body = {**csr_args, "subject": [subject.as_block()]}
-    csr = place.resource("csr", csr_address, csr_body, CertRequestHandle, csr_args)
+    csr = place.resource(
+        "csr",
+        csr_address,
+        CertRequestHandle,
+        csr_args,
+        block_only={"subject": [subject.as_block()]},
+    )
 
     days = validity_days
     hours = days * HOURS_PER_DAY
@@ -84,6 +89,11 @@ def sign(
     lifecycle: dict[str, Any] = {"precondition": [within_ca_lifetime(hours, ca, message)]}
     if prevent_destroy is not None:
         lifecycle["prevent_destroy"] = prevent_destroy
-    cert_body = {**cert_args, "set_subject_key_id": True, "lifecycle": lifecycle}
-    cert = place.resource("cert", cert_address, cert_body, LocallySignedCertHandle, cert_args)
+    cert = place.resource(
+        "cert",
+        cert_address,
+        LocallySignedCertHandle,
+        cert_args,
+        block_only={"set_subject_key_id": True, "lifecycle": lifecycle},
+    )
     return csr, cert

@@ -72,7 +72,7 @@ def read_deployed(workspace: Workspace) -> list[StackOutputs]:
     """Outputs of every chosen stack that has been deployed; an error if none has."""
     found: list[StackOutputs] = []
     for stack in workspace.stacks:
-        outputs = read_stack(workspace, stack)
+        outputs = read_stack(workspace.project, stack, workspace.env)
         if outputs is not None:
             found.append(outputs)
     if not found:
@@ -83,12 +83,15 @@ def read_deployed(workspace: Workspace) -> list[StackOutputs]:
     return found
 
 
-def read_stack(workspace: Workspace, stack: str) -> StackOutputs | None:
-    """One stack's outputs, read from its state; None when it has never been deployed."""
-    state = read_state(workspace.project, stack, workspace.env)
+def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> StackOutputs | None:
+    """One stack's outputs, read from its state; None when it has never been deployed.
+
+    Needs no workspace, so `revoke` reads state without synthesizing the app.
+    """
+    state = read_state(project, stack, environ)
     if state is None or not state.outputs:
         return None
-    outputs = parse_outputs(stack, state.outputs, renewal_hours(workspace.project, stack))
+    outputs = parse_outputs(stack, state.outputs, renewal_hours(project, stack))
     return dataclasses.replace(outputs, state=state)
 
 

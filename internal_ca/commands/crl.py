@@ -17,14 +17,7 @@ from internal_ca.certs.facts import iso, utc_now
 from internal_ca.certs.outputs import read_deployed
 from internal_ca.commands.arguments import output_folder, whole_number
 from internal_ca.revocation.crl import DEFAULT_LIFETIME_DAYS
-from internal_ca.revocation.ledger_file import load_ledger
-from internal_ca.revocation.publish import (
-    SignedCrl,
-    crl_folder,
-    previous_crls,
-    sign_stack,
-    write_crls,
-)
+from internal_ca.revocation.publish import SignedCrl, sign_for, stack_folder, write_crls
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 MAX_CRL_DAYS = 3650
@@ -40,6 +33,14 @@ def add_lifetime_argument(parser: argparse.ArgumentParser) -> None:
             f"CRL lifetime: nextUpdate is DAYS after thisUpdate (default {DEFAULT_LIFETIME_DAYS}); "
             "publish a new one well before then"
         ),
+    )
+
+
+def add_unrevoke_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-unrevoke",
+        action="store_true",
+        help="sign even when the ledger lacks entries the deployed state records",
     )
 
 
@@ -64,11 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help=f"folder to write (default: {naming.CRL_DIR}/ in the project)",
     )
     add_lifetime_argument(parser)
-    parser.add_argument(
-        "--allow-unrevoke",
-        action="store_true",
-        help="sign even when the ledger lacks entries the deployed state records",
-    )
+    add_unrevoke_argument(parser)
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.set_defaults(handler=crl_command)
@@ -107,15 +104,13 @@ def sign_all(
     """Every deployed stack's CRLs and the folder each belongs in (nothing written yet)."""
     plans: list[tuple[Path, list[SignedCrl]]] = []
     for outputs in read_deployed(workspace):
-        target = crl_folder(folder, outputs.stack, workspace.all_stacks)
-        crls = sign_stack(
+        target = stack_folder(folder, outputs.stack, workspace.all_stacks)
+        crls = sign_for(
+            workspace,
             outputs,
-            outputs.state,
-            load_ledger(workspace.project, outputs.stack),
-            workspace.env,
+            target,
             signed_at=signed_at,
             lifetime=lifetime,
-            previous=previous_crls(target, outputs),
             allow_unrevoke=allow_unrevoke,
         )
         plans.append((target, crls))

@@ -15,6 +15,7 @@ import json
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ca_constructs import naming
@@ -28,6 +29,7 @@ from internal_ca.commands.export import CA_CERT, MANIFEST, export_stacks
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import check_private_dir
 from internal_ca.plan.guard import GuardOptions
+from internal_ca.revocation.publish import stack_folder
 from internal_ca.terraform.project import Project, find_project
 from internal_ca.terraform.provider_source import STANDIN
 from internal_ca.terraform.workspace import Workspace, open_workspace
@@ -84,8 +86,8 @@ def demo_command(args: argparse.Namespace) -> int:
     print(f"\nWrote {len(written)} files into {folder}:")
     for path in written:
         print(f"  {path.name}")
-    failures = check_files(deployed, folder, nested=len(deployed) > 1)
-    print_issued(deployed, folder, nested=len(deployed) > 1)
+    failures = check_files(deployed, folder, workspace.all_stacks)
+    print_issued(deployed, folder, workspace.all_stacks)
     if failures:
         for failure in failures:
             print(f"internal-ca: demo check failed: {failure}", file=sys.stderr)
@@ -136,12 +138,12 @@ def deploy_offline(work: Project) -> Workspace:
     return workspace
 
 
-def check_files(deployed: list[StackOutputs], folder: Path, *, nested: bool) -> list[str]:
+def check_files(deployed: list[StackOutputs], folder: Path, all_stacks: Sequence[str]) -> list[str]:
     """Check the files as written (not the state they came from): what a host would get."""
     now = utc_now()
     failures: list[str] = []
     for outputs in deployed:
-        target = folder / outputs.stack if nested else folder
+        target = stack_folder(folder, outputs.stack, all_stacks)
         for service in outputs.services:
             names = naming.ServiceNames(service.name)
             material = ServiceMaterial(
@@ -168,7 +170,7 @@ def _chain_part(fullchain: Path) -> str:
     return text.split(marker, 1)[1].lstrip() if marker in text else ""
 
 
-def print_issued(deployed: list[StackOutputs], folder: Path, *, nested: bool) -> None:
+def print_issued(deployed: list[StackOutputs], folder: Path, all_stacks: Sequence[str]) -> None:
     print("\nIssued:")
     for outputs in deployed:
         for ca in outputs.cas:
@@ -182,7 +184,7 @@ def print_issued(deployed: list[StackOutputs], folder: Path, *, nested: bool) ->
             )
     print("\nSecret files (mode 0600; copy each only to its service's host):")
     for outputs in deployed:
-        target = folder / outputs.stack if nested else folder
+        target = stack_folder(folder, outputs.stack, all_stacks)
         for service in outputs.services:
             print(f"  {target / naming.ServiceNames(service.name).key_file}")
     print(f"Not secret: {CA_CERT} (for the load-balancer admins), *-crt.pem, *-fullchain.pem.")

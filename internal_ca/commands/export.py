@@ -22,12 +22,11 @@ from internal_ca.certs.outputs import (
     read_deployed,
 )
 from internal_ca.commands.arguments import output_folder
-from internal_ca.commands.crl import add_lifetime_argument
+from internal_ca.commands.crl import add_lifetime_argument, add_unrevoke_argument
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import check_private_dir, private_dir, write_atomic
 from internal_ca.files.git_guard import refuse_keys_in_work_tree
-from internal_ca.revocation.ledger_file import load_ledger
-from internal_ca.revocation.publish import previous_crls, sign_stack
+from internal_ca.revocation.publish import sign_for, stack_folder
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 CA_CERT = naming.CA_CERT_FILE
@@ -54,8 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "<service>-crt.pem, <service>-private-key.pem (mode 0600; DIR is 0700), "
             "<service>-fullchain.pem (certificate then intermediates) and a MANIFEST saying "
             "which files are secret and where each goes. Files are replaced atomically; "
-            "each path written is printed, never the contents. With several stacks and no "
-            "--stack, each stack gets its own subfolder DIR/<stack>/."
+            "each path written is printed, never the contents. With several stacks in the app, "
+            "each stack gets its own subfolder DIR/<stack>/, also with --stack."
         ),
         epilog=(
             "Keys are refused inside a git work tree unless git ignores them or --force is "
@@ -81,6 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="do not sign and write each CA's CRL (<ca>-crl.pem, <ca>.crl)",
     )
     add_lifetime_argument(parser)
+    add_unrevoke_argument(parser)
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.set_defaults(handler=export_command)
@@ -97,6 +97,7 @@ def export_command(args: argparse.Namespace) -> int:
         force=args.force,
         include_ca_key=args.include_ca_key,
         crl_lifetime=None if args.no_crl else dt.timedelta(days=args.crl_days),
+        allow_unrevoke=args.allow_unrevoke,
     )
     if not args.quiet:
         for path in written:
@@ -112,6 +113,7 @@ def export_stacks(
     force: bool,
     include_ca_key: bool,
     crl_lifetime: dt.timedelta | None = None,
+    allow_unrevoke: bool = False,
 ) -> list[Path]:
     """Plan every file first, check the destination, then write; returns the paths written.
 
@@ -119,17 +121,19 @@ def export_stacks(
     """
     plans: list[tuple[Path, list[ExportFile]]] = []
     for outputs in deployed:
-        target = folder / outputs.stack if len(deployed) > 1 else folder
+        target = stack_folder(folder, outputs.stack, workspace.all_stacks)
         ca_key = None
         if include_ca_key:
             ca_key = read_ca_private_key(outputs, root_ca_name(outputs))
         now = utc_now()
-        crls = crl_files(workspace, outputs, target, crl_lifetime, now) if crl_lifetime else []
+        crls: list[ExportFile] = []
+        if crl_lifetime:
+            crls = crl_files(workspace, outputs, target, crl_lifetime, now, allow_unrevoke)
         plans.append((target, plan_files(outputs, ca_key, now, crls)))
     for target, files in plans:
         refuse_keys_in_work_tree(target, [f.name for f in files if f.secret], force)
     written: list[Path] = []
-    if len(plans) > 1:
+    if len(workspace.all_stacks) > 1:
         private_dir(folder)
     for target, files in plans:
         private_dir(target)
@@ -171,16 +175,11 @@ def crl_files(
     target: Path,
     lifetime: dt.timedelta,
     now: dt.datetime,
+    allow_unrevoke: bool,
 ) -> list[ExportFile]:
     """Each CA's CRL, PEM and DER, signed now from the committed ledger: public files."""
-    crls = sign_stack(
-        outputs,
-        outputs.state,
-        load_ledger(workspace.project, outputs.stack),
-        workspace.env,
-        signed_at=now,
-        lifetime=lifetime,
-        previous=previous_crls(target, outputs),
+    crls = sign_for(
+        workspace, outputs, target, signed_at=now, lifetime=lifetime, allow_unrevoke=allow_unrevoke
     )
     files: list[ExportFile] = []
     for crl in crls:

@@ -22,8 +22,8 @@ from internal_ca.certs.outputs import StackOutputs, read_deployed
 from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.certs.serials import openssl_hex
 from internal_ca.commands.arguments import days
-from internal_ca.revocation.freshness import CrlStatus, read_crls
 from internal_ca.revocation.ledger_file import load_ledger
+from internal_ca.revocation.publish import SignedCrl, read_crls, stack_folder
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 EXPIRING_EXIT = 2
@@ -133,11 +133,11 @@ def _revocation_rows(
         entry = ledger.by_serial(row.facts.serial_hex) if row.kind == "service" else None
         text = f"{entry.reason}, {entry.revoked_at}" if entry else None
         marked.append(dataclasses.replace(row, revoked=text))
-    crls = read_crls(crl_dir, outputs, workspace.all_stacks)
+    crls = read_crls(stack_folder(crl_dir, outputs.stack, workspace.all_stacks), outputs)
     return marked + [_crl_row(crl) for crl in crls]
 
 
-def _crl_row(crl: CrlStatus) -> Row:
+def _crl_row(crl: SignedCrl) -> Row:
     """A CRL as a row: SERIAL is its CRL number, NOT-AFTER its nextUpdate."""
     info = CertFacts(
         serial_hex=openssl_hex(crl.number),

@@ -19,13 +19,11 @@ from dataclasses import dataclass
 
 from ca_constructs import naming
 from ca_constructs.ledger import REASONS, Entry, format_time, parse_serial
-from internal_ca.certs.facts import load_cert, utc_now
-from internal_ca.certs.outputs import StackOutputs, parse_outputs
-from internal_ca.certs.serials import openssl_hex
+from internal_ca.certs.facts import utc_now
+from internal_ca.certs.outputs import StackOutputs, read_stack
 from internal_ca.errors import OperationError
-from internal_ca.revocation.issuers import ca_certs, issued_in_state, issuer_of, root_name
+from internal_ca.revocation.issuers import ca_certs, issued_in_state, root_name
 from internal_ca.revocation.ledger_file import update_ledger
-from internal_ca.state.read import read_state
 from internal_ca.terraform.project import Project, find_project
 from internal_ca.terraform.workspace import open_workspace
 
@@ -116,19 +114,6 @@ def _stacks(project: Project, chosen: str | None) -> Sequence[str]:
     return names
 
 
-def _deployed(project: Project, stack: str) -> StackOutputs | None:
-    """Certificates and serials from state; the key outputs are dropped before parsing."""
-    state = read_state(project, stack, os.environ)
-    if state is None or not state.outputs:
-        return None
-    public = {
-        name: value
-        for name, value in state.outputs.items()
-        if naming.classify_output(name)[0] != "service_key"
-    }
-    return parse_outputs(stack, public, {})
-
-
 def _choose(
     request: _Request, deployed: dict[str, StackOutputs | None], chosen: str | None
 ) -> tuple[str, StackOutputs | None]:
@@ -165,12 +150,16 @@ def _choose(
 def _entry(request: _Request, stack: str, outputs: StackOutputs | None) -> Entry:
     issued = issued_in_state(outputs) if outputs else {}
     cas = ca_certs(outputs) if outputs else {}
-    current = None
-    current_ca = None
-    for service in outputs.services if outputs else ():
-        if service.name == request.service:
-            cert = load_cert(service.cert_pem, f"stack {stack!r} service {service.name!r}")
-            current, current_ca = openssl_hex(cert.serial_number), issuer_of(cert, cas)
+    live = next(
+        (
+            item
+            for item in issued.values()
+            if item.kind == "service" and item.owner == request.service
+        ),
+        None,
+    )
+    current = live.serial if live else None
+    current_ca = live.ca if live else None
     serial = request.serial or current
     assert serial is not None  # _choose refuses a service not in state without --serial
     known = issued.get(serial)
@@ -206,7 +195,7 @@ def _revoke(args: argparse.Namespace) -> int:
     request = _request(args)
     project = find_project()
     stacks = _stacks(project, args.stack)
-    deployed = {stack: _deployed(project, stack) for stack in stacks}
+    deployed = {stack: read_stack(project, stack, os.environ) for stack in stacks}
     stack, outputs = _choose(request, deployed, args.stack)
     entry = _entry(request, stack, outputs)
     try:

@@ -192,8 +192,8 @@ def _revoked(value: object) -> tuple[tuple[str, str], ...] | None:
     return tuple(found)
 
 
-def _data_input(value: object) -> DataInput | None:
-    """A key version or the revocation record; any other shape is dropped."""
+def data_input(value: object) -> DataInput | None:
+    """A key version or the revocation record, in a plan or in state; any other shape is dropped."""
     if not isinstance(value, dict):
         return None
     if RECORD_FIELD in value:
@@ -241,7 +241,7 @@ ALLOWED_FIELDS: dict[str, dict[str, Callable[[object], object]]] = {
     "tls_cert_request": dict(_SAN_FIELDS),
     "tls_locally_signed_cert": dict(_CERT_FIELDS),
     "tls_self_signed_cert": {**_CERT_FIELDS, **_SAN_FIELDS},
-    "terraform_data": {"input": _data_input},
+    "terraform_data": {"input": data_input},
 }
 
 

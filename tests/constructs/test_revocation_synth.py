@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from synth_helpers import synth_with
 
+from ca_constructs.intermediate_ca import IntermediateCa
 from ca_constructs.service_cert import ServiceCert
 from stacks.ca_stack import CaStack
 
@@ -65,6 +66,24 @@ def test_ledger_is_recorded_in_state(tmp_path: Path, monkeypatch: pytest.MonkeyP
     _ledger(tmp_path, _entry(LIVE, "web", True), _entry("0A", "wiki", False))
     record = _two_services()["resource"]["terraform_data"]["revocation_ledger"]
     assert record["input"] == {"entries": ["ca/0A", f"ca/{LIVE}"]}
+
+
+def test_a_stack_whose_services_were_all_removed_still_records_its_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the record, the plan would show it deleted: entries dropped, deploy refused.
+    monkeypatch.chdir(tmp_path)
+    _ledger(tmp_path, _entry(LIVE, "web", False))
+    doc = synth_with(lambda stack: IntermediateCa(stack, "issuing", parent=stack.ca))
+    record = doc["resource"]["terraform_data"]["revocation_ledger"]
+    assert record["input"] == {"entries": [f"ca/{LIVE}"]}
+
+
+def test_a_stack_without_services_or_revocations_has_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert "terraform_data" not in synth_with(lambda stack: None)["resource"]
 
 
 def test_bad_ledger_stops_synth_naming_file_entry_and_field(

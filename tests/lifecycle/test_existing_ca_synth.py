@@ -244,6 +244,14 @@ def test_refuses_a_short_rsa_key(tmp_path: Path) -> None:
         ExistingCa(new_stack(), "ca", cert_file=path)
 
 
+def test_refuses_a_weak_curve(tmp_path: Path) -> None:
+    path = write_cert(tmp_path, key=ec.generate_private_key(ec.SECP224R1()))
+    with pytest.raises(
+        ValueError, match=r"ca-crt.pem has a ECDSA secp224r1 key, which .*; expected RSA"
+    ):
+        ExistingCa(new_stack(), "ca", cert_file=path)
+
+
 def test_refuses_an_unsupported_key_type(tmp_path: Path) -> None:
     path = write_cert(tmp_path, key=ed25519.Ed25519PrivateKey.generate())
     with pytest.raises(ValueError, match=r"Ed25519PublicKey key.*expected RSA"):

@@ -69,10 +69,13 @@ def in_project(project: TempProject, monkeypatch: pytest.MonkeyPatch, tool_env: 
 
 @pytest.fixture(scope="module")
 def exported(project: TempProject, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One export of the main stack, made through the installed script's module entry."""
+    """One export of the main stack, made through the installed script's module entry.
+
+    The app has two stacks, so the stack's files are in certs/<stack>/ even with --stack.
+    """
     folder = tmp_path_factory.mktemp("exported") / "certs"
     project.cli("export", str(folder), "--stack", STACK)
-    return folder
+    return folder / STACK
 
 
 def _pubkey_of_cert(path: Path) -> str:
@@ -179,8 +182,8 @@ def test_manifest_says_what_is_secret_and_where_it_goes(exported: Path) -> None:
 def test_export_replaces_atomically_and_quiet_prints_nothing(
     cli: Cli, in_project: Path, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "again"
-    first = cli("export", str(folder), "--stack", STACK)
+    folder = tmp_path / "again" / STACK
+    first = cli("export", str(folder.parent), "--stack", STACK)
     assert first.code == 0, first.explain()
     printed = first.out.splitlines()
     assert str(folder / "web-private-key.pem") in printed
@@ -188,7 +191,7 @@ def test_export_replaces_atomically_and_quiet_prints_nothing(
     assert len(printed) == 10  # with the CA's CRL, PEM and DER
     old_inode = (folder / "web-private-key.pem").stat().st_ino
     # The second run replaces every file by rename: a new inode, no temp files left behind.
-    second = cli("export", str(folder), "--stack", STACK, "--quiet")
+    second = cli("export", str(folder.parent), "--stack", STACK, "--quiet")
     assert (second.code, second.out) == (0, ""), second.explain()
     assert (folder / "web-private-key.pem").stat().st_ino != old_inode
     assert sorted(path.name for path in folder.iterdir() if path.name.startswith(".")) == []
@@ -208,6 +211,23 @@ def test_export_of_every_stack_uses_one_subfolder_each(
     assert not (tmp_path / "all" / STACK / "old-crt.pem").exists()
 
 
+def test_a_stack_keeps_its_subfolder_with_stack_for_export_and_crl(
+    cli: Cli, in_project: Path, tmp_path: Path
+) -> None:
+    """Several stacks in the app: DIR/<stack>/ whatever --stack says, so files never move."""
+    ran = cli("export", str(tmp_path / "one"), "--stack", STALE)
+    assert ran.code == 0, ran.explain()
+    assert (tmp_path / "one" / STALE / "old-crt.pem").is_file()
+    assert (tmp_path / "one" / STALE / "ca.crl").is_file()
+    assert sorted(path.name for path in (tmp_path / "one").iterdir()) == [STALE]
+    ran = cli("crl", str(tmp_path / "crl"), "--stack", STALE)
+    assert ran.code == 0, ran.explain()
+    assert sorted(path.name for path in (tmp_path / "crl" / STALE).iterdir()) == [
+        "ca-crl.pem",
+        "ca.crl",
+    ]
+
+
 def test_export_refuses_a_git_work_tree_unless_forced(
     cli: Cli, in_project: Path, tmp_path: Path
 ) -> None:
@@ -222,7 +242,7 @@ def test_export_refuses_a_git_work_tree_unless_forced(
 
     ran = cli("export", str(repo / "keys"), "--stack", STACK, "--force")
     assert ran.code == 0, ran.explain()
-    assert _mode(repo / "keys" / "web-private-key.pem") == 0o600
+    assert _mode(repo / "keys" / STACK / "web-private-key.pem") == 0o600
 
 
 def test_export_into_a_git_ignored_folder_is_allowed(
