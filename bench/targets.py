@@ -29,6 +29,15 @@ def _unmeasured(sizes: tuple[int, ...], measured: dict[int, float]) -> str:
     return f" Not measured in this run: {_stated(tuple(missing))}." if missing else ""
 
 
+def _floor(floor: float | None, target: float) -> str:
+    """Table 3b's floor beside a ratio: whether the target can be met at all at that N."""
+    if floor is None:
+        return ""
+    if floor > target:
+        return f" (floor {floor:.2f}x: out of reach at this N, see table 3b)"
+    return f" (floor {floor:.2f}x)"
+
+
 def summary(results: Results, sizes: list[int]) -> list[str]:
     """One bullet per target, with every N this run measured."""
     lines: list[str] = []
@@ -47,14 +56,20 @@ def summary(results: Results, sizes: list[int]) -> list[str]:
             f"- Synth ≤ {SYNTH_MS:.0f} ms/service at {_stated(SYNTH_SIZES)}, in-process "
             f"constructs + synth: {per_size}.{_unmeasured(SYNTH_SIZES, synth)}"
         )
-    for label, target, measured in (
-        ("Plan review (`internal-ca plan`)", PLAN_RATIO, results.plan_ratio),
-        ("Adding one service (`internal-ca deploy`)", ADD_RATIO, results.add_ratio),
+    for label, target, measured, floors in (
+        ("Plan review (`internal-ca plan`)", PLAN_RATIO, results.plan_ratio, results.plan_floor),
+        (
+            "Adding one service (`internal-ca deploy`)",
+            ADD_RATIO,
+            results.add_ratio,
+            results.add_floor,
+        ),
     ):
         if not measured:
             continue
         per_size = "; ".join(
             f"N = {size}: {value:.2f}x, {_verdict(value <= target)}{_by(value, target)}"
+            + _floor(floors.get(size), target)
             for size, value in sorted(measured.items())
         )
         lines.append(

@@ -17,7 +17,7 @@ from bench.projects import ECDSA, CdktfProject, PlainProject, service_names, too
 from bench.recipe import render_script
 from bench.replicate import replicate
 from bench.report import Machine, Table, render
-from bench.suites import Results
+from bench.suites import Results, plain_reviewed
 from bench.targets import summary
 from bench.tools import Tools
 
@@ -150,3 +150,32 @@ def test_summary_gives_each_measured_n_and_names_the_missing_ones() -> None:
     assert "N = 10: 1.40x, met" in line
     assert "N = 100: 2.00x, **missed** (1.3x the target)" in line
     assert "Not measured in this run: N = 1000." in line
+
+
+def test_summary_says_when_the_floor_puts_a_target_out_of_reach() -> None:
+    results = Results(add_ratio={10: 2.4, 1000: 1.1}, add_floor={10: 1.9, 1000: 1.05})
+    (line,) = summary(results, [10, 1000])
+    assert "N = 10: 2.40x, **missed** (1.6x the target) (floor 1.90x: out of reach" in line
+    assert "N = 1000: 1.10x, met (floor 1.05x)" in line
+
+
+@pytest.mark.e2e
+@standin_only("the benchmarks install the stand-in for both sides")
+def test_plain_reviewed_floor_plans_shows_and_applies_that_plan(tmp_path: Path) -> None:
+    tools = Tools(tmp_path / "work")
+    tools.work.mkdir(mode=0o700)
+    plain = PlainProject.create(tmp_path / "plain")
+    plain.write_services(service_names(1))
+    tools.plain_terraform(plain, "init", "init", "-input=false")
+    tools.plain_terraform(plain, "apply", "apply", "-auto-approve", "-input=false")
+    # Unchanged: the review steps find nothing to do (plan exits 0, not 2) and apply nothing.
+    assert list(plain_reviewed(tools, plain, apply=False)) == ["plan -out", "show -json"]
+    plain.write_services(service_names(2))
+    steps = plain_reviewed(tools, plain, apply=True)
+    assert list(steps) == ["plan -out", "show -json", "apply PLAN"]
+    state = json.loads((plain.root / "terraform.tfstate").read_text())
+    certs = [r for r in state["resources"] if r["type"] == "tls_locally_signed_cert"]
+    assert [i["index_key"] for i in certs[0]["instances"]] == service_names(2)
+    # The plan file and the plan JSON hold keys: neither is left behind.
+    assert not list((tools.work / "plan-files").iterdir())
+    assert not (tools.work / "logs" / "plain-show-json.log").exists()

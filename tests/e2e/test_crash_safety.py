@@ -4,7 +4,8 @@ A campaign of SIGKILLs at random moments of the apply, on local state: sometimes
 alone, sometimes the whole process group, sometimes the provider. After each trial the
 README's recovery (`internal-ca recover` when a command says the state is damaged, then
 `internal-ca deploy`) must converge to a clean plan with the same CA and one certificate
-per service, and no key material may be left outside state/.
+per service, and no key material may be left outside state/. A service the deploys never
+change keeps its certificate (same serial) through every kill and recovery.
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ from e2e_project import PEM_PRIVATE_KEY, TempProject, descendants, redact, servi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.conformance]
 
-SERVICES = [f"svc{index}" for index in range(8)]
+ROTATED = [f"svc{index}" for index in range(8)]
+STEADY = "steady"
+SERVICES = sorted([*ROTATED, STEADY])
 TRIALS = 20
 _PROGRESS = re.compile(r": (Creation|Destruction) complete")
 
 
 def _app(version: int) -> str:
-    return "".join(
-        service_line(name, f"{name}.internal.example", key_version=version) for name in SERVICES
+    """Every trial re-keys ROTATED; STEADY stays as it was first issued."""
+    rotated = "".join(
+        service_line(name, f"{name}.internal.example", key_version=version) for name in ROTATED
     )
+    return rotated + service_line(STEADY, f"{STEADY}.internal.example")
 
 
 def _kill(deploy: subprocess.Popen[str], target: str) -> int:
@@ -72,7 +77,7 @@ def _trial(
         start_new_session=True,
     )
     assert deploy.stdout is not None
-    kill_after = rng.randint(1, 10 * len(SERVICES))
+    kill_after = rng.randint(1, 10 * len(ROTATED))
     seen, lines, killed = 0, [], 0
     for line in deploy.stdout:
         lines.append(line)
@@ -88,7 +93,7 @@ def _trial(
 
 def _recover(project: TempProject) -> None:
     """The README's recovery: deploy; if it says the state is damaged, recover, then deploy."""
-    flags = ("deploy", "--auto-approve", "--max-reissue", str(len(SERVICES)))
+    flags = ("deploy", "--auto-approve", "--max-reissue", str(len(ROTATED)))
     done = project.cli(*flags, check=False)
     if done.returncode != 0:
         assert "state damaged" in done.stderr, redact(done.stdout + done.stderr)[-3000:]
@@ -119,6 +124,7 @@ def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
     project.write_app(_app(1))
     project.deploy()
     ca_serial = project.outputs()["ca"]["serial"]
+    steady_serial = project.services()[STEADY]["serial"]
     targets = ["terraform", "group", "provider"]
     completed = 0
     hits = dict.fromkeys(targets, 0)
@@ -137,7 +143,9 @@ def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
         _recover(project)
         assert project.plan_exit_code() == 0, what
         assert project.outputs()["ca"]["serial"] == ca_serial, what
-        assert sorted(project.services()) == SERVICES, what
+        services = project.services()
+        assert sorted(services) == SERVICES, what
+        assert services[STEADY]["serial"] == steady_serial, f"{what}: {STEADY} was re-issued"
         assert _leftover_key_files(project) == [], what
     # The campaign must really have killed each target, and seen some applies finish.
     assert all(hits.values()), f"seed {seed}: kills per target {hits}"
