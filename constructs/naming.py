@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -42,6 +43,12 @@ REVOCATION_RECORD_ID = "revocation_ledger"
 REVOCATION_RECORD_ADDRESS = f"{TERRAFORM_DATA}.{REVOCATION_RECORD_ID}"
 CRL_DIR = "crl"
 """Where `internal-ca crl` writes by default and `inventory` looks for CRLs to check."""
+
+
+def stack_folder(folder: Path, stack: str, all_stacks: Sequence[str]) -> Path:
+    """Where a stack's exported files and CRLs go in `folder`: the folder itself in a one-stack
+    app, `folder/<stack>` when it has several, whichever stacks a run chose, so none ever move."""
+    return folder / stack if len(all_stacks) > 1 else folder
 
 
 def ledger_file(stack: str) -> str:

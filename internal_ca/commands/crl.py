@@ -17,7 +17,7 @@ from internal_ca.certs.facts import iso, utc_now
 from internal_ca.certs.outputs import read_deployed
 from internal_ca.commands.arguments import output_folder, whole_number
 from internal_ca.revocation.crl import DEFAULT_LIFETIME_DAYS
-from internal_ca.revocation.publish import SignedCrl, sign_for, stack_folder, write_crls
+from internal_ca.revocation.publish import SignedCrl, sign_for, write_crls
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 MAX_CRL_DAYS = 3650
@@ -104,7 +104,7 @@ def sign_all(
     """Every deployed stack's CRLs and the folder each belongs in (nothing written yet)."""
     plans: list[tuple[Path, list[SignedCrl]]] = []
     for outputs in read_deployed(workspace):
-        target = stack_folder(folder, outputs.stack, workspace.all_stacks)
+        target = naming.stack_folder(folder, outputs.stack, workspace.all_stacks)
         crls = sign_for(
             workspace,
             outputs,

@@ -29,7 +29,6 @@ from internal_ca.commands.export import CA_CERT, MANIFEST, export_stacks
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import check_private_dir
 from internal_ca.plan.guard import GuardOptions
-from internal_ca.revocation.publish import stack_folder
 from internal_ca.terraform.project import Project, find_project
 from internal_ca.terraform.provider_source import STANDIN
 from internal_ca.terraform.workspace import Workspace, open_workspace
@@ -143,7 +142,7 @@ def check_files(deployed: list[StackOutputs], folder: Path, all_stacks: Sequence
     now = utc_now()
     failures: list[str] = []
     for outputs in deployed:
-        target = stack_folder(folder, outputs.stack, all_stacks)
+        target = naming.stack_folder(folder, outputs.stack, all_stacks)
         for service in outputs.services:
             names = naming.ServiceNames(service.name)
             material = ServiceMaterial(
@@ -184,7 +183,7 @@ def print_issued(deployed: list[StackOutputs], folder: Path, all_stacks: Sequenc
             )
     print("\nSecret files (mode 0600; copy each only to its service's host):")
     for outputs in deployed:
-        target = stack_folder(folder, outputs.stack, all_stacks)
+        target = naming.stack_folder(folder, outputs.stack, all_stacks)
         for service in outputs.services:
             print(f"  {target / naming.ServiceNames(service.name).key_file}")
     print(f"Not secret: {CA_CERT} (for the load-balancer admins), *-crt.pem, *-fullchain.pem.")

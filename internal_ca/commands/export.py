@@ -26,7 +26,7 @@ from internal_ca.commands.crl import add_lifetime_argument, add_unrevoke_argumen
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import check_private_dir, private_dir, write_atomic
 from internal_ca.files.git_guard import refuse_keys_in_work_tree
-from internal_ca.revocation.publish import sign_for, stack_folder
+from internal_ca.revocation.publish import sign_for
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 CA_CERT = naming.CA_CERT_FILE
@@ -121,7 +121,7 @@ def export_stacks(
     """
     plans: list[tuple[Path, list[ExportFile]]] = []
     for outputs in deployed:
-        target = stack_folder(folder, outputs.stack, workspace.all_stacks)
+        target = naming.stack_folder(folder, outputs.stack, workspace.all_stacks)
         ca_key = None
         if include_ca_key:
             ca_key = read_ca_private_key(outputs, root_ca_name(outputs))

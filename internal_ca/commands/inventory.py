@@ -23,7 +23,7 @@ from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.certs.serials import openssl_hex
 from internal_ca.commands.arguments import days
 from internal_ca.revocation.ledger_file import load_ledger
-from internal_ca.revocation.publish import SignedCrl, read_crls, stack_folder
+from internal_ca.revocation.publish import SignedCrl, read_crls
 from internal_ca.terraform.workspace import Workspace, open_workspace
 
 EXPIRING_EXIT = 2
@@ -133,7 +133,7 @@ def _revocation_rows(
         entry = ledger.by_serial(row.facts.serial_hex) if row.kind == "service" else None
         text = f"{entry.reason}, {entry.revoked_at}" if entry else None
         marked.append(dataclasses.replace(row, revoked=text))
-    crls = read_crls(stack_folder(crl_dir, outputs.stack, workspace.all_stacks), outputs)
+    crls = read_crls(naming.stack_folder(crl_dir, outputs.stack, workspace.all_stacks), outputs)
     return marked + [_crl_row(crl) for crl in crls]
 
 

@@ -82,12 +82,6 @@ def _signed_crl(stack: str, ca: str, crl: x509.CertificateRevocationList) -> Sig
     )
 
 
-def stack_folder(folder: Path, stack: str, all_stacks: Sequence[str]) -> Path:
-    """Where a stack's files go in `folder` (`crl`, `export`, `inventory`): `folder` itself, or
-    `folder/<stack>` when the app has several stacks, whichever a run chose, so they never move."""
-    return folder / stack if len(all_stacks) > 1 else folder
-
-
 def ca_key_pem(state: StackState | None, environ: Mapping[str, str], stack: str, ca: str) -> str:
     """The CA key PEM, SECRET: from state, else from the ExistingCa's sensitive variable."""
     names = naming.CaNames(ca)
@@ -163,7 +157,7 @@ def sign_for(
     allow_unrevoke: bool = False,
 ) -> list[SignedCrl]:
     """The stack's CRLs from its committed ledger, numbered above those in `folder` (the
-    stack's own, from `stack_folder`): what `crl` and `export` both sign, nothing written."""
+    stack's own, from `naming.stack_folder`): what `crl` and `export` both sign, nothing written."""
     return sign_stack(
         outputs,
         outputs.state,
@@ -202,7 +196,7 @@ def previous_crls(folder: Path, outputs: StackOutputs) -> dict[str, bytes | None
 
 
 def read_crls(folder: Path, outputs: StackOutputs) -> list[SignedCrl]:
-    """The stack's CRLs in `folder` (its own, from `stack_folder`), checked against state."""
+    """The stack's CRLs in `folder` (its own, from `naming.stack_folder`), checked against state."""
     found: list[SignedCrl] = []
     for name, cert in sorted(ca_certs(outputs).items()):
         path, der = _stored_crl(folder, name)

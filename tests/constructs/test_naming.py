@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from synth_helpers import make_stack, synth
 
@@ -101,3 +103,10 @@ def test_a_refused_claim_reserves_nothing() -> None:
 def test_claims_are_per_stack() -> None:
     naming.claim(make_stack(), "CA 'x'", "x", names=["out"])
     naming.claim(make_stack(), "CA 'x'", "x", names=["out"])
+
+
+def test_a_stack_folder_depends_on_the_app_not_on_the_stacks_a_run_chose() -> None:
+    folder = Path("out")
+    assert naming.stack_folder(folder, "internal-ca", ["internal-ca"]) == folder
+    # Two stacks: each has its own subfolder, also when a run (--stack) handles only one.
+    assert naming.stack_folder(folder, "edge", ["edge", "internal-ca"]) == folder / "edge"
