@@ -22,6 +22,23 @@ MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca
 CORE_PROTOCOL_VERSION = 1
 APP_PROTOCOL_VERSION = 6
 WORKERS = 10
+SOCKET_DIR_PREFIX = "tls-standin-"
+"""Socket folders are named tls-standin-<pid>-<random>, so a later start can tell whose they are."""
+
+
+def sweep_stale_socket_dirs() -> None:
+    """Remove socket folders whose stand-in is gone: a SIGKILLed one cannot remove its own."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        pid, _, rest = name.removeprefix(SOCKET_DIR_PREFIX).partition("-")
+        if not name.startswith(SOCKET_DIR_PREFIX) or not pid.isdigit() or not rest:
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+        except PermissionError:
+            continue  # another user's live process
 
 
 def _server_certificate() -> tuple[bytes, bytes, bytes]:
@@ -114,7 +131,8 @@ def main() -> None:
     from tls_standin.server import ProviderService
 
     shutdown = threading.Event()
-    sock_dir = tempfile.mkdtemp(prefix="tls-standin-")
+    sweep_stale_socket_dirs()
+    sock_dir = tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-")
     socket_path = os.path.join(sock_dir, "plugin.sock")
 
     def cleanup() -> None:

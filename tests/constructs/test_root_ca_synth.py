@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synth_helpers import CA_SUBJECT, make_stack, resource, synth
+from synth_helpers import CA_SUBJECT, fresh_app, make_stack, resource, synth
 
 from ca_constructs.key_spec import ecdsa
 from ca_constructs.subject import DistinguishedName
@@ -10,9 +10,7 @@ from stacks.ca_stack import CaStack
 
 
 def test_default_ca_is_rsa_4096_as_in_the_recipe() -> None:
-    from cdktf import Testing
-
-    stack = CaStack(Testing.app(), "internal-ca", ca_subject=CA_SUBJECT)
+    stack = CaStack(fresh_app(), "internal-ca", ca_subject=CA_SUBJECT)
     key = resource(synth(stack), "tls_private_key", "ca")
     assert (key["algorithm"], key["rsa_bits"]) == ("RSA", 4096)
     assert "ecdsa_curve" not in key

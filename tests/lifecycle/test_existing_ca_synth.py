@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
+from synth_helpers import fresh_app
 
 from ca_constructs.existing_ca import KEY_BLOCK_PATTERN, ExistingCa
 from ca_constructs.service_cert import ServiceCert
@@ -76,7 +77,7 @@ def write_cert(tmp_path: Path, **props: Any) -> Path:
 
 
 def new_stack() -> TerraformStack:
-    stack = TerraformStack(cdktf.Testing.app(), "internal-ca")
+    stack = TerraformStack(fresh_app(), "internal-ca")
     TlsProvider(stack, "tls")
     return stack
 

@@ -4,8 +4,10 @@ planning rules, the installer's idempotence and the handshake's start-up."""
 import datetime as dt
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import msgpack
@@ -13,7 +15,7 @@ import pytest
 from e2e_project import pem_begin, pem_end
 
 from tls_standin import clock, planning
-from tls_standin.handshake import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
+from tls_standin.handshake import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, sweep_stale_socket_dirs
 from tls_standin.install import write_cli_config
 from tls_standin.schema import RESOURCES
 from tls_standin.values import UNKNOWN, decode_msgpack, encode_msgpack
@@ -134,24 +136,59 @@ def test_plugin_refuses_to_run_without_cookie() -> None:
     assert "plugin" in proc.stderr and proc.stdout == ""
 
 
-def test_handshake_line_and_startup_time(tmp_path: pathlib.Path) -> None:
-    env = dict(
-        os.environ,
-        TMPDIR=str(tmp_path),
-        **{MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_PROTOCOL_VERSIONS": "6"},
-        PLUGIN_CLIENT_CERT="-----BEGIN CERTIFICATE-----\nunused\n-----END CERTIFICATE-----\n",
-    )
-    start = time.perf_counter()
+def _handshake(env: dict[str, str]) -> tuple[str, int]:
+    """Start the stand-in, read its handshake line, check its socket folder, SIGKILL it."""
     proc = subprocess.Popen([sys.executable, "-m", "tls_standin"], env=env, stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().decode().strip()
-        elapsed = time.perf_counter() - start
+        core, app, network, address, protocol, cert = line.split("|")
+        assert (core, app, network, protocol) == ("1", "6", "unix", "grpc")
+        assert address.endswith("/plugin.sock") and "=" not in cert and len(cert) > 100
+        folder = pathlib.Path(address).parent
+        assert folder.name.startswith(f"tls-standin-{proc.pid}-")
+        assert folder.stat().st_mode & 0o777 == 0o700
     finally:
         proc.kill()
         proc.wait()
-    core, app, network, address, protocol, cert = line.split("|")
-    assert (core, app, network, protocol) == ("1", "6", "unix", "grpc")
-    assert address.endswith("/plugin.sock") and "=" not in cert and len(cert) > 100
-    assert not pathlib.Path(address).exists() or True  # the dir is removed on shutdown only
-    assert elapsed < 3.0, f"start-up took {elapsed:.2f}s"
+    return address, proc.pid
+
+
+def test_handshake_line_and_socket_folder() -> None:
+    # Not tmp_path: a unix socket path must fit in 108 bytes, and pytest's folders are long.
+    base = pathlib.Path(tempfile.mkdtemp(prefix="standin-test-"))
+    env = dict(
+        os.environ,
+        TMPDIR=str(base),
+        **{MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_PROTOCOL_VERSIONS": "6"},
+        PLUGIN_CLIENT_CERT="-----BEGIN CERTIFICATE-----\nunused\n-----END CERTIFICATE-----\n",
+    )
+    try:
+        first, _ = _handshake(env)
+        # A SIGKILLed stand-in cannot clean up: its folder stays until the next one starts.
+        assert pathlib.Path(first).parent.exists()
+        second, _ = _handshake(env)
+        assert not pathlib.Path(first).parent.exists()
+        assert pathlib.Path(second).parent.exists()
+    finally:
+        shutil.rmtree(base)
+
+
+def test_socket_folders_of_dead_stand_ins_are_swept(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    dead = tmp_path / f"tls-standin-{done.stdout.strip()}-abc123"
+    live = tmp_path / f"tls-standin-{os.getpid()}-def456"
+    unrelated = tmp_path / "tls-standin-old_format"
+    for folder in (dead, live, unrelated):
+        folder.mkdir()
+        (folder / "plugin.sock").touch()
+    sweep_stale_socket_dirs()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([live.name, unrelated.name])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from cdktf import Testing
+from cdktf import App, Testing
 
 from ca_constructs.key_spec import ecdsa
 from ca_constructs.subject import DistinguishedName
@@ -21,11 +24,22 @@ CA_SUBJECT = DistinguishedName(
 )
 
 
+# Testing.app() makes a new cdktf.outdir.* in the system temp folder per app and never removes
+# it; one folder per test process, removed at exit, leaves nothing behind.
+_OUTDIR = tempfile.mkdtemp(prefix="internal-ca-test-synth-")
+atexit.register(shutil.rmtree, _OUTDIR, True)
+
+
+def fresh_app() -> App:
+    """A fresh cdktf test app whose output folder is removed when the test process ends."""
+    return Testing.app(outdir=_OUTDIR)
+
+
 def make_stack(**props: Any) -> CaStack:
     """A CA stack in a fresh test app; ECDSA P256 unless a test asks for the default."""
     props.setdefault("ca_subject", CA_SUBJECT)
     props.setdefault("ca_key", ecdsa("P256"))
-    return CaStack(Testing.app(), "internal-ca", **props)
+    return CaStack(fresh_app(), "internal-ca", **props)
 
 
 def synth(stack: CaStack) -> dict[str, Any]:
