@@ -7,6 +7,7 @@ one stack leave both keys in that state), and 4.1.0 cannot set a path length.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_tls.cert_request import CertRequest
 from constructs import Construct
 
 from . import naming, revocations
@@ -97,7 +98,7 @@ class IntermediateCa(Construct):
             prevent_destroy=prevent_destroy,
         )
         self.key = key_block.handle
-        self.csr = csr_block.handle
+        self._csr = csr_block
         self.cert = cert_block.handle
         cert_pem = self.cert.cert_pem
         self.facts = CaFacts(
@@ -126,3 +127,9 @@ class IntermediateCa(Construct):
             subject=full_subject,
             key_spec=key,
         )
+
+    @property
+    def csr(self) -> CertRequest:
+        """The CSR, tls_cert_request.<id>; made on first use, as nothing in the CA needs it
+        (see ServiceCert's handles)."""
+        return self._csr.handle

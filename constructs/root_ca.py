@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +56,8 @@ class RootCa(Construct):
         subject = options.subject
         if not isinstance(subject, DistinguishedName):
             raise TypeError(f"{owner}: subject value {subject!r} is not a DistinguishedName")
-        if subject.common_name is None:
-            subject = _with_default_common_name(subject)
+        organisation = subject.organization or "Internal"
+        subject = subject.or_common_name(f"{organisation} Internal Root CA"[:64])
         subject.validate(owner)
         key = check_key_spec(owner, options.key)
         days = check_days(owner, "validity_days", options.validity_days)
@@ -125,8 +124,3 @@ class RootCa(Construct):
 
 class SelfSignedCertHandle(Handle, SelfSignedCert):
     """A reference to a rendered tls_self_signed_cert (see constructs/rendered.py)."""
-
-
-def _with_default_common_name(subject: DistinguishedName) -> DistinguishedName:
-    organisation = subject.organization or "Internal"
-    return dataclasses.replace(subject, common_name=f"{organisation} Internal Root CA"[:64])

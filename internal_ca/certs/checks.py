@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from internal_ca.certs.facts import facts, iso
@@ -64,7 +65,7 @@ def chain_problems(
     current = leaf
     pool = [*chain, root]
     for _ in range(len(pool)):
-        issuer = next((cert for cert in pool if _issued_by(current, cert)), None)
+        issuer = next((cert for cert in pool if issued_by(current, cert)), None)
         if issuer is None:
             return [f"the chain does not verify to the CA ({_subject(root)})"]
         if not facts(issuer).is_ca:
@@ -75,7 +76,8 @@ def chain_problems(
     return [f"the chain does not reach the CA ({_subject(root)})"]
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether `issuer` signed `cert`; any failure to verify, whatever its kind, means no."""
     try:
         cert.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature):
@@ -124,13 +126,18 @@ def key_problems(leaf: x509.Certificate, key_pem: str) -> list[str]:
         key = load_pem_private_key(key_pem.encode(), password=None)
     except (ValueError, TypeError):
         return ["the private key cannot be parsed"]
-    encoding = serialization.Encoding.DER
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    if key.public_key().public_bytes(encoding, spki) != leaf.public_key().public_bytes(
-        encoding, spki
-    ):
+    if not key_matches(key, leaf):
         return ["the private key does not match the certificate"]
     return []
+
+
+def key_matches(key: PrivateKeyTypes, cert: x509.Certificate) -> bool:
+    """Compared as SubjectPublicKeyInfo DER, so every key type compares the same way."""
+    encoding = serialization.Encoding.DER
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return key.public_key().public_bytes(encoding, spki) == cert.public_key().public_bytes(
+        encoding, spki
+    )
 
 
 def time_problems(

@@ -167,14 +167,19 @@ def renewal_hours(project: Project, stack: str) -> dict[tuple[str, str], float]:
     return hours
 
 
+def ca_key_in_state(state: StackState | None, ca_name: str) -> str | None:
+    """The CA key PEM, SECRET, in memory; None for an adopted CA, whose key state lacks."""
+    key = state.attribute(naming.CaNames(ca_name).key_address, "private_key_pem") if state else None
+    return key if isinstance(key, str) and key else None
+
+
 def read_ca_private_key(outputs: StackOutputs, ca_name: str) -> str:
     """The CA key from the state the outputs came from, in memory: only for --include-ca-key."""
-    state, stack = outputs.state, outputs.stack
-    address = naming.CaNames(ca_name).key_address
-    key = state.attribute(address, "private_key_pem") if state else None
-    if isinstance(key, str) and key:
+    key = ca_key_in_state(outputs.state, ca_name)
+    if key is not None:
         return key
     raise OperationError(
-        f"stack {stack!r} has no {address} in state; an adopted CA's key is not kept in "
-        "state, so take it from where you keep it (e.g. the password manager)"
+        f"stack {outputs.stack!r} has no {naming.CaNames(ca_name).key_address} in state; an "
+        "adopted CA's key is not kept in state, so take it from where you keep it (e.g. the "
+        "password manager)"
     )

@@ -94,11 +94,15 @@ def managed_cas(state: StackState | None) -> dict[str, str]:
     return found
 
 
+def _fingerprints(state: StackState | None) -> dict[str, str]:
+    return {name: fingerprint(pem) for name, pem in managed_cas(state).items()}
+
+
 def pin_check(project: Project, summary: Summary, state: StackState | None) -> PinCheck:
     return PinCheck(
         stack=summary.stack,
         pins=load_pins(project, summary.stack),
-        in_state={name: fingerprint(pem) for name, pem in managed_cas(state).items()},
+        in_state=_fingerprints(state),
         created=frozenset(
             ca.name for ca in summary.cas if "create" in (ca.key_action, ca.cert_action)
         ),
@@ -148,7 +152,7 @@ def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -
     check = PinCheck(
         stack=stack,
         pins=load_pins(project, stack),
-        in_state={name: fingerprint(pem) for name, pem in managed_cas(state).items()},
+        in_state=_fingerprints(state),
         created=frozenset(),
         replaced=frozenset(),
     )

@@ -93,15 +93,15 @@ def crl_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def sign_all(
+def sign_and_write(
     workspace: Workspace,
+    folder: Path,
     *,
     lifetime: dt.timedelta,
     signed_at: dt.datetime,
-    folder: Path,
     allow_unrevoke: bool = False,
-) -> list[tuple[Path, list[SignedCrl]]]:
-    """Every deployed stack's CRLs and the folder each belongs in (nothing written yet)."""
+) -> list[tuple[Path, SignedCrl]]:
+    """Sign everything first, then write: a missing key leaves no half-published set."""
     plans: list[tuple[Path, list[SignedCrl]]] = []
     for outputs in read_deployed(workspace):
         target = naming.stack_folder(folder, outputs.stack, workspace.all_stacks)
@@ -114,29 +114,8 @@ def sign_all(
             allow_unrevoke=allow_unrevoke,
         )
         plans.append((target, crls))
-    return plans
-
-
-def sign_and_write(
-    workspace: Workspace,
-    folder: Path,
-    *,
-    lifetime: dt.timedelta,
-    signed_at: dt.datetime,
-    allow_unrevoke: bool = False,
-) -> list[tuple[Path, SignedCrl]]:
-    """Sign everything first, then write: a missing key leaves no half-published set."""
-    plans = sign_all(
-        workspace,
-        lifetime=lifetime,
-        signed_at=signed_at,
-        folder=folder,
-        allow_unrevoke=allow_unrevoke,
-    )
     written: list[tuple[Path, SignedCrl]] = []
     for target, crls in plans:
-        paths = write_crls(target, crls)
-        for path in paths:
-            crl = next(item for item in crls if path.name in (item.pem_file, item.der_file))
-            written.append((path, crl))
+        for crl in crls:
+            written += [(path, crl) for path in write_crls(target, [crl])]
     return written

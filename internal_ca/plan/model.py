@@ -1,6 +1,6 @@
 """From allow-listed resource changes to one row per service and one per CA.
 
-The stacks use stable addresses (see ca_constructs.addresses): a service NAME is
+The stacks use stable addresses (see ca_constructs.naming): a service NAME is
 `tls_locally_signed_cert.NAME` with `tls_cert_request.NAME`, `tls_private_key.NAME` and
 `terraform_data.NAME_key_version`; a CA NAME is `tls_self_signed_cert.NAME` (or a locally signed
 cert with is_ca_certificate) with `tls_private_key.NAME`.
@@ -287,6 +287,10 @@ def _known_change(change: Change | None, key: str) -> tuple[object, object] | No
     return None if before == after else (before, after)
 
 
+def _key_params_changed(key: Change) -> bool:
+    return any(_known_change(key, name) for name in ("algorithm", "ecdsa_curve", "rsa_bits"))
+
+
 def _key_text(values: Mapping[str, object]) -> str:
     algorithm = values.get("algorithm")
     if algorithm == "RSA":
@@ -349,11 +353,7 @@ def _key_reasons(key: Change | None, version: Change | None) -> list[Reason]:
             return reasons
     if key.action_reason == "replace_by_triggers":
         return [Reason(Why.KEY_ROTATION, "key rotation requested")]
-    if (
-        _known_change(key, "algorithm")
-        or _known_change(key, "ecdsa_curve")
-        or _known_change(key, "rsa_bits")
-    ):
+    if _key_params_changed(key):
         return [Reason(Why.KEY_CHANGED, f"key: {_key_text(key.before)} -> {_key_text(key.after)}")]
     if key.action_reason == "replace_because_tainted":
         return [Reason(Why.KEY_CHANGED, "key marked tainted")]
@@ -519,9 +519,10 @@ def _ca_row(
     key = found.get((naming.PRIVATE_KEY, name))
     reasons: list[Reason] = []
     if key is not None and key.kind in ("replace", "delete"):
-        diff = _known_change(key, "algorithm") or _known_change(key, "ecdsa_curve")
-        diff = diff or _known_change(key, "rsa_bits")
-        text = f"key: {_key_text(key.before)} -> {_key_text(key.after)}" if diff else "new CA key"
+        changed = _key_params_changed(key)
+        text = (
+            f"key: {_key_text(key.before)} -> {_key_text(key.after)}" if changed else "new CA key"
+        )
         if key.kind == "delete":
             text = "CA key removed from the configuration"
         reasons.append(Reason(Why.KEY_CHANGED, text))
@@ -590,7 +591,7 @@ def summarize(
     """Group resource changes into CA rows and service rows, and list the root outputs.
 
     `blocked` lists the addresses whose prevent_destroy refused the real plan; the changes then
-    come from a review-only plan with prevent_destroy lifted (see plan_run).
+    come from a review-only plan with prevent_destroy lifted (see plan.run).
     """
     found = {(change.type, change.name): change for change in changes}
     ca_certs = [change for change in found.values() if _is_ca(change)]

@@ -168,7 +168,8 @@ def render_text(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
             lines.append("")
         for row in summary.services:
             lines += _text_service(row, summary.ledger)
-        lines += _ledger_lines(summary.ledger)
+        ledger_lines = _ledger_lines(summary.ledger)
+        lines += ledger_lines
         for other in summary.others:
             lines.append(f"other: {other.address} {other.action}")
         for label, names in _output_lines(summary):
@@ -179,7 +180,7 @@ def render_text(summaries: Sequence[Summary], guard: Sequence[str]) -> str:
             summary.services
             or summary.others
             or summary.changed_outputs
-            or _ledger_lines(summary.ledger)
+            or ledger_lines
             or not summary.complete
         ):
             lines.append("")

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from ca_constructs.ledger import Entry
+from internal_ca.certs.checks import key_matches
 from internal_ca.errors import OperationError
 
 DEFAULT_LIFETIME_DAYS = 30
@@ -70,9 +71,7 @@ def load_ca_key(pem: str, owner: str) -> CaKey:
 
 
 def check_key_matches(cert: x509.Certificate, key: CaKey, owner: str) -> None:
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    der = serialization.Encoding.DER
-    if key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
+    if not key_matches(key, cert):
         raise OperationError(f"{owner}: the CA private key does not match the CA certificate")
 
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 
+from internal_ca.certs.checks import issued_by
 from internal_ca.certs.facts import load_cert
 from internal_ca.certs.outputs import StackOutputs
 from internal_ca.certs.serials import openssl_hex
@@ -37,13 +37,8 @@ def root_name(cas: Mapping[str, x509.Certificate]) -> str | None:
 
 def issuer_of(cert: x509.Certificate, cas: Mapping[str, x509.Certificate]) -> str | None:
     for name, ca in sorted(cas.items()):
-        if ca is cert:
-            continue
-        try:
-            cert.verify_directly_issued_by(ca)
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        return name
+        if ca is not cert and issued_by(cert, ca):
+            return name
     return None
 
 

@@ -21,7 +21,7 @@ from cryptography import x509
 from ca_constructs import naming
 from ca_constructs.key_spec import KEY_PEM_TYPES
 from ca_constructs.ledger import Ledger
-from internal_ca.certs.outputs import StackOutputs
+from internal_ca.certs.outputs import StackOutputs, ca_key_in_state
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import write_atomic
 from internal_ca.plan.fields import data_input
@@ -84,10 +84,10 @@ def _signed_crl(stack: str, ca: str, crl: x509.CertificateRevocationList) -> Sig
 
 def ca_key_pem(state: StackState | None, environ: Mapping[str, str], stack: str, ca: str) -> str:
     """The CA key PEM, SECRET: from state, else from the ExistingCa's sensitive variable."""
-    names = naming.CaNames(ca)
-    key = state.attribute(names.key_address, "private_key_pem") if state else None
-    if isinstance(key, str) and key:
+    key = ca_key_in_state(state, ca)
+    if key is not None:
         return key
+    names = naming.CaNames(ca)
     variable = names.key_env_var
     found = _KEY_BLOCK.search(environ.get(variable, "").replace("\r\n", "\n"))
     if found:

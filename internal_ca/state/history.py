@@ -21,6 +21,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ca_constructs import naming
 from internal_ca.errors import OperationError
@@ -58,18 +59,23 @@ def _private_history(project: Project) -> Path:
     return folder
 
 
-def _parse(path: Path) -> Snapshot | None:
-    """A state file's serial and lineage, or None if it is not a whole Terraform state."""
+def whole_state(path: Path) -> dict[str, Any] | None:
+    """The parsed state file (it holds keys), or None if it is not a whole Terraform state."""
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
     if not isinstance(data, dict):
         return None
-    serial, lineage = data.get("serial"), data.get("lineage")
-    if not isinstance(serial, int) or not isinstance(lineage, str):
+    if not isinstance(data.get("serial"), int) or not isinstance(data.get("lineage"), str):
         return None
-    return Snapshot(path, serial, lineage)
+    return data
+
+
+def _parse(path: Path) -> Snapshot | None:
+    """A state file's serial and lineage, or None if it is not a whole Terraform state."""
+    data = whole_state(path)
+    return None if data is None else Snapshot(path, data["serial"], data["lineage"])
 
 
 def snapshot(project: Project, stack: str) -> Snapshot | None:
@@ -171,11 +177,10 @@ def latest_good(project: Project, stack: str) -> Snapshot | None:
         for path in history_dir(project).glob(f"{stack}-*.tfstate")
         if (parsed := _parse(path)) is not None
     ]
+    backup = _parse(state_file(project, stack).with_name(f"{stack}.tfstate.backup"))
     if not snapshots:
-        backup = _parse(state_file(project, stack).with_name(f"{stack}.tfstate.backup"))
         return backup
     best = max(snapshots, key=lambda item: (item.serial, item.path.stat().st_mtime))
-    backup = _parse(state_file(project, stack).with_name(f"{stack}.tfstate.backup"))
     if backup is not None and backup.lineage == best.lineage and backup.serial > best.serial:
         return backup
     return best

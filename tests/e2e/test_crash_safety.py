@@ -16,7 +16,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -66,16 +65,7 @@ def _trial(
     so some trials run to the end: their exit 0 and "Done." are checked too.
     """
     project.write_app(_app(version))
-    deploy = subprocess.Popen(
-        [sys.executable, "-m", "internal_ca", "deploy", "--auto-approve"],
-        cwd=project.root,
-        env=project.env(),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    deploy = project.start("deploy", "--auto-approve")
     assert deploy.stdout is not None
     kill_after = rng.randint(1, 10 * len(ROTATED))
     seen, lines, killed = 0, [], 0

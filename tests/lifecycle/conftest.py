@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2e_project import REPO, TempProject, redact
+from e2e_project import TempProject
 
 PlannedChanges = Callable[..., dict[str, list[str]]]
 
@@ -42,20 +41,7 @@ def planned_changes() -> PlannedChanges:
     return _planned_changes
 
 
-def _synth(project: TempProject) -> None:
-    """`cdktf synth` after main.py changed, so a plan sees the new configuration."""
-    done = subprocess.run(
-        [str(REPO / "node_modules" / ".bin" / "cdktf"), "synth"],
-        cwd=project.root,
-        env=project.env(),
-        text=True,
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise AssertionError("cdktf synth failed:\n" + redact(done.stdout + done.stderr)[-4000:])
-
-
 @pytest.fixture(scope="session")
 def synth() -> Callable[[TempProject], None]:
-    return _synth
+    """`cdktf synth` (and init) after main.py changed, so a plan sees the new configuration."""
+    return TempProject.synth

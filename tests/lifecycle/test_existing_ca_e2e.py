@@ -56,29 +56,9 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Recipe:
     """The recipe's two commands, run as written (plus -subj, so nothing asks questions)."""
     folder = Path(tmp_path_factory.mktemp("recipe"))
     folder.chmod(0o700)
-    for command in (
-        ["openssl", "genrsa", "-out", "ca-private-key.pem", "4096"],
-        [
-            "openssl",
-            "req",
-            "-new",
-            "-x509",
-            "-days",
-            "3650",
-            "-key",
-            "ca-private-key.pem",
-            "-out",
-            "ca-crt.pem",
-            "-subj",
-            RECIPE_SUBJECT,
-        ],
-    ):
-        subprocess.run(command, cwd=folder, check=True, capture_output=True)
-    return Recipe(
-        folder,
-        (folder / "ca-crt.pem").read_text(),
-        (folder / "ca-private-key.pem").read_text(),
-    )
+    key_file = folder / "ca-private-key.pem"
+    openssl("genrsa", "-out", str(key_file), "4096")
+    return Recipe(folder, _self_signed_ca(folder, key_file, RECIPE_SUBJECT), key_file.read_text())
 
 
 def adopted_project(root: Path, recipe: Recipe) -> TempProject:
@@ -194,28 +174,13 @@ def pem_labels(text: str) -> list[str]:
     return re.findall(r"-----BEGIN ([A-Z0-9 ]+)-----", text)
 
 
-def _openssl_text(*args: str, input: str | None = None) -> str:
-    return openssl(*args, input=input).stdout
-
-
-def _self_signed_ca(folder: Path, key_file: Path) -> str:
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-new",
-            "-x509",
-            "-days",
-            "3650",
-            "-key",
-            str(key_file),
-            "-out",
-            str(folder / "ca-crt.pem"),
-            "-subj",
-            "/C=GB/O=Adopted EC/CN=Adopted EC CA",
-        ],
-        check=True,
-        capture_output=True,
+def _self_signed_ca(
+    folder: Path, key_file: Path, subject: str = "/C=GB/O=Adopted EC/CN=Adopted EC CA"
+) -> str:
+    """The recipe's `openssl req -new -x509 -days 3650` (plus -subj) for `key_file`."""
+    openssl(
+        *("req", "-new", "-x509", "-days", "3650", "-key", str(key_file)),
+        *("-out", str(folder / "ca-crt.pem"), "-subj", subject),
     )
     return (folder / "ca-crt.pem").read_text()
 
@@ -234,7 +199,7 @@ def key_shapes(tmp_path_factory: pytest.TempPathFactory, recipe: Recipe) -> dict
     folder = Path(tmp_path_factory.mktemp("shapes"))
     folder.chmod(0o700)
     recipe_file = str(recipe.folder / "ca-private-key.pem")
-    pkcs1 = _openssl_text("rsa", "-in", recipe_file, "-traditional")
+    pkcs1 = openssl("rsa", "-in", recipe_file, "-traditional").stdout
     ecparam = ["openssl", "ecparam", "-name", "prime256v1", "-genkey"]
     return {
         "rsa-pkcs1": Recipe(recipe.folder, recipe.cert_pem, pkcs1),
@@ -287,7 +252,7 @@ def test_each_key_shape_deploys_and_signs(
 
 def test_an_encrypted_key_fails_with_the_projects_message(tmp_path: Path, recipe: Recipe) -> None:
     recipe_file = str(recipe.folder / "ca-private-key.pem")
-    encrypted = _openssl_text("pkey", "-in", recipe_file, "-aes256", "-passout", PASSPHRASE)
+    encrypted = openssl("pkey", "-in", recipe_file, "-aes256", "-passout", PASSPHRASE).stdout
     assert pem_labels(encrypted) == ["ENCRYPTED PRIVATE KEY"]
     project = adopted_project(tmp_path / "encrypted", recipe)
     with pytest.MonkeyPatch.context() as patch:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from e2e_project import openssl as openssl_cli
 from e2e_project import pem_begin, pem_end
 
 from tls_standin import clock, golike, keys, planning, resources
@@ -32,10 +32,7 @@ NANO_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?(Z|[+-]\d\d:\d\d)"
 
 def _openssl_key(*args: str) -> str:
     """A private key from the openssl CLI, kept in memory and never shown."""
-    proc = subprocess.run(
-        ["openssl", *args], capture_output=True, text=True, timeout=60, check=True
-    )
-    return proc.stdout
+    return openssl_cli(*args).stdout
 
 
 @pytest.fixture(scope="module")

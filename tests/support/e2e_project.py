@@ -105,6 +105,20 @@ class TempProject:
             )
         return done
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """The operations CLI in the background, in a session of its own (so a test can kill
+        its whole process group); stdout and stderr share one pipe, never echoed unredacted."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "internal_ca", *args],
+            cwd=self.root,
+            env=self.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
     def deploy(self, *flags: str, **env: str) -> subprocess.CompletedProcess[str]:
         """`internal-ca deploy --auto-approve`, with guard flags such as --allow-destroy.
 

@@ -65,6 +65,17 @@ def test_an_empty_state_is_damaged_and_read_only_commands_say_so(project: Projec
         load_local_state(project, STACK)
 
 
+def test_a_whole_state_is_loaded_as_written(project: Project) -> None:
+    path = _write_state(project, 2)
+    assert load_local_state(project, STACK) == json.loads(path.read_text())
+
+
+def test_a_state_without_resources_is_damaged(project: Project) -> None:
+    history.state_file(project, STACK).write_text(json.dumps({"serial": 1, "lineage": "L"}))
+    with pytest.raises(OperationError, match=r"state damaged: .* is not a Terraform state"):
+        load_local_state(project, STACK)
+
+
 def test_a_missing_state_beside_snapshots_is_damaged_not_new(project: Project) -> None:
     _write_state(project, 3)
     history.snapshot(project, STACK)

@@ -12,14 +12,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from e2e_project import REPO, TempProject, redact, service_line, standin_only
+from e2e_project import TempProject, descendants, redact, service_line, standin_only
 from postgres_server import PgTarget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.pg, pytest.mark.conformance]
@@ -70,20 +69,6 @@ def _expected_names(services: list[str]) -> list[str]:
     return sorted(names)
 
 
-def _synth_and_init(project: TempProject) -> None:
-    """What deploy does before applying, so a test can drive `terraform apply` itself."""
-    done = subprocess.run(
-        [str(REPO / "node_modules" / ".bin" / "cdktf"), "synth"],
-        cwd=project.root,
-        env=project.env(),
-        text=True,
-        capture_output=True,
-        check=False,
-    )
-    assert done.returncode == 0, redact(done.stdout + done.stderr)[-3000:]
-    project.terraform("init", "-input=false", "-no-color")
-
-
 def _start_apply(project: TempProject) -> subprocess.Popen[str]:
     rc = project.root / ".internal-ca" / "standin" / "terraformrc"
     return subprocess.Popen(
@@ -110,6 +95,13 @@ def _reaped(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
             process.stdout.close()
 
 
+def _terraform_under(process: subprocess.Popen[str]) -> bool:
+    """Has this process started Terraform (a child whose program is terraform)?"""
+    return any(
+        command.split(" ", 1)[0].endswith("terraform") for _, command in descendants(process.pid)
+    )
+
+
 def _wait_for(condition: str, check: Callable[[], bool], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -129,7 +121,7 @@ def test_killed_apply_leaves_no_lock_and_next_deploy_converges(
     issued_before = dict(_cert_rows(pg))
 
     project.write_app(BASE + MORE)
-    _synth_and_init(project)
+    project.synth()
     with _reaped(_start_apply(project)) as apply:
         assert apply.stdout is not None
         for line in apply.stdout:
@@ -164,7 +156,7 @@ def test_stuck_lock_holder_blocks_then_unlock_releases_it(tmp_path: Path, pg: Pg
     before = dict(_cert_rows(pg))
 
     project.write_app(BASE + service_line("api", "api.example"))
-    _synth_and_init(project)
+    project.synth()
     with _reaped(_start_apply(project)) as stuck:
         _wait_for("the apply to take the lock", lambda: bool(_advisory_holders(pg)))
         os.killpg(stuck.pid, signal.SIGSTOP)
@@ -208,21 +200,13 @@ def test_deploy_waits_for_the_lock_then_finds_nothing_left_to_do(
     first.deploy()
     first.write_app(both)
     second.write_app(both)
-    _synth_and_init(first)
+    first.synth()
     with _reaped(_start_apply(first)) as holder:
         _wait_for("the first apply to take the lock", lambda: bool(_advisory_holders(pg)))
         os.killpg(holder.pid, signal.SIGSTOP)
-        waiting = subprocess.Popen(
-            [sys.executable, "-m", "internal_ca", "deploy", "--auto-approve"],
-            cwd=second.root,
-            env=second.env(),
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        waiting = second.start("deploy", "--auto-approve")
         with _reaped(waiting):
-            _wait_for("the second deploy to reach terraform", lambda: _terraform_in(second))
+            _wait_for("the second deploy to reach terraform", lambda: _terraform_under(waiting))
             os.killpg(holder.pid, signal.SIGCONT)
             holder_out, _ = holder.communicate(timeout=300)
             waiting_out, _ = waiting.communicate(timeout=300)
@@ -252,17 +236,7 @@ def test_concurrent_deploys_end_with_each_service_once(tmp_path: Path, pg: PgTar
     for project in projects:
         project.write_app(both)
     for project in projects:
-        runs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "internal_ca", "deploy", "--auto-approve"],
-                cwd=project.root,
-                env=project.env(),
-                text=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        )
+        runs.append(project.start("deploy", "--auto-approve"))
     outputs = []
     for run in runs:
         with _reaped(run):
@@ -279,18 +253,3 @@ def test_concurrent_deploys_end_with_each_service_once(tmp_path: Path, pg: PgTar
     assert len({serial for _, serial in rows}) == len(rows)
     for project in projects:
         assert project.plan_exit_code() == 0
-
-
-def _terraform_in(project: TempProject) -> bool:
-    """Is a terraform process running in this project's stack folder?"""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"terraform") and cwd == str(project.stack_dir):
-            return True
-    return False
