@@ -10,6 +10,7 @@ plan time, by a postcondition that fails the plan before anything is signed.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 from cdktf import (
@@ -26,7 +27,9 @@ from cdktf_cdktf_provider_tls.data_tls_public_key import DataTlsPublicKey
 from constructs import Construct
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import NameOID, PublicKeyAlgorithmOID
 
 from . import naming, revocations
 from .authority import CaFacts
@@ -50,6 +53,8 @@ ENCRYPTED_KEY_PATTERN = "ENCRYPTED PRIVATE[ ]KEY|Proc-Type: 4,ENCRYPTED"
 """PKCS#8 `ENCRYPTED PRIVATE KEY` or a traditional key with a DEK-Info header."""
 CARRIAGE_RETURN = "\\r"
 """An HCL escape, written as backslash-r: cdktf would put a raw CR into the template."""
+_RSASSA_PSS = PublicKeyAlgorithmOID.RSASSA_PSS
+"""id-RSASSA-PSS as a key algorithm: Go's x509 has no key type for it (rsaEncryption only)."""
 _SUBJECT_FIELDS = {
     "country": NameOID.COUNTRY_NAME,
     "province": NameOID.STATE_OR_PROVINCE_NAME,
@@ -79,6 +84,8 @@ class ExistingCa(Construct):
         owner = f"CA {name!r}"
         path = Path(cert_file)
         cert = _load_single_cert(owner, path)
+        serial = _serial(cert)
+        _check_go_reads(owner, path, cert, serial)
         _check_is_ca(owner, path, cert)
         _check_self_signed(owner, path, cert)
         now = dt.datetime.now(dt.UTC)
@@ -219,7 +226,7 @@ class ExistingCa(Construct):
             names.output,
             description=f"The {name} certificate (not secret): for the load-balancer admins.",
             cert_pem=cert_pem,
-            serial=str(cert.serial_number),
+            serial=str(serial),
             not_before=utc_text(cert.not_valid_before_utc),
             not_after=utc_text(not_after),
             subject=subject,
@@ -236,7 +243,10 @@ def _load_single_cert(owner: str, path: Path) -> x509.Certificate:
             "CA certificate PEM, e.g. the recipe's ca-crt.pem"
         ) from None
     try:
-        certs = x509.load_pem_x509_certificates(data)
+        with warnings.catch_warnings():
+            # A non-positive serial: _check_go_reads refuses the negative ones in its words.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            certs = x509.load_pem_x509_certificates(data)
     except ValueError:
         raise ValueError(
             f"{owner}: cert_file {str(path)!r} holds no PEM certificate; expected the CA "
@@ -248,6 +258,49 @@ def _load_single_cert(owner: str, path: Path) -> x509.Certificate:
             "exactly one, the CA certificate"
         )
     return certs[0]
+
+
+def _serial(cert: x509.Certificate) -> int:
+    """The serial, without cryptography's warning about zero or negative ones (checked here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return cert.serial_number
+
+
+def _check_go_reads(owner: str, path: Path, cert: x509.Certificate, serial: int) -> None:
+    """Refuse a CA certificate that hashicorp/tls 4.1.0 (Go's crypto/x509) cannot sign with.
+
+    cryptography reads all of these, and re-encodes their keys in the usual form, so the plan
+    would pass; the real provider fails at apply instead, after keys and requests are made.
+    """
+    where = f"{owner}: cert_file {str(path)!r}"
+    if serial < 0:
+        # Go 1.23+ x509.ParseCertificate; the provider's go.mod (go 1.23.7) keeps that default.
+        raise ValueError(
+            f"{where} has a negative serial ({serial}); the tls provider (Go) refuses to "
+            "parse it; expected a positive serial: re-issue the CA certificate with the same "
+            "key and a positive -set_serial"
+        )
+    if cert.public_key_algorithm_oid == _RSASSA_PSS:
+        # Go parses the certificate but has no such key type, nor can it read the private key.
+        raise ValueError(
+            f"{where} has an RSASSA-PSS public key ({_RSASSA_PSS.dotted_string}); the tls "
+            "provider (Go) can neither read its private key nor sign with it; expected an "
+            "rsaEncryption RSA key (`openssl genrsa`) or a named-curve ECDSA key"
+        )
+    public_key = cert.public_key()
+    # cryptography hands an EC key back on its named curve: the file must hold that form.
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and (
+        public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        not in cert.tbs_certificate_bytes
+    ):
+        raise ValueError(
+            f"{where} has an ECDSA key with explicit curve parameters; the tls provider (Go) "
+            "refuses to parse it; expected a named curve (P256, P384 or P521), as `openssl "
+            "ecparam -name prime256v1 -genkey -noout` writes it (no -param_enc explicit)"
+        )
 
 
 def _check_is_ca(owner: str, path: Path, cert: x509.Certificate) -> None:

@@ -275,6 +275,31 @@ def load_csr(pem: str) -> x509.CertificateSigningRequest:
         raise TLSError(summary, f"failed to parse certificate request: {exc}") from None
 
 
+def go_parse_refusal(der: bytes) -> str | None:
+    """Go's x509.ParseCertificate error for a certificate cryptography reads; None if Go reads it.
+
+    Go 1.23+ refuses a negative serial (the provider's go.mod, go 1.23.7, keeps that default)
+    and an EC key whose parameters are not a named-curve OID. An RSASSA-PSS key it parses as
+    an unknown algorithm, so that CA fails where its key is read (keys.py). Malformed DER
+    gives None: cryptography then reports it.
+    """
+    try:
+        tbs = keys.der_children(keys.der_read(der)[1])[0][1]
+        fields = keys.der_children(tbs)
+        if fields[0][0] == keys.DER_CONTEXT_0:  # [0] version
+            fields = fields[1:]
+        serial_tag, serial = fields[0]
+        if serial_tag == keys.DER_INTEGER and serial and serial[0] & 0x80:
+            return "x509: negative serial number"
+        algorithm = keys.der_children(keys.der_children(fields[5][1])[0][1])
+        named = len(algorithm) > 1 and algorithm[1][0] == keys.DER_OID
+        if keys.oid_text(algorithm[0][1]) == keys.ID_EC_PUBLIC_KEY and not named:
+            return "x509: invalid ECDSA parameters"
+    except (ValueError, IndexError):
+        return None
+    return None
+
+
 def load_ca_cert(pem: str) -> x509.Certificate:
     """parseCertificate for ca_cert_pem (first block only), cached by a hash of the PEM."""
     digest = hashlib.sha256(pem.encode()).digest()
@@ -287,6 +312,9 @@ def load_ca_cert(pem: str) -> x509.Certificate:
         der = _decode_pem(pem, "CERTIFICATE")
     except ValueError as exc:
         raise TLSError(summary, str(exc)) from None
+    refusal = go_parse_refusal(der)
+    if refusal is not None:
+        raise TLSError(summary, f"failed to parse certificate: {refusal}")
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
@@ -511,6 +539,9 @@ def describe_first(content: str) -> list[dict[str, Any]]:
             "Unexpected PEM preamble",
             f'Certificate PEM should be "CERTIFICATE", got {golike.go_quote(block.type)}',
         )
+    refusal = go_parse_refusal(block.data)
+    if refusal is not None:
+        raise TLSError("Unable to parse certificate", refusal)
     try:
         cert = x509.load_der_x509_certificate(block.data)
     except ValueError as exc:

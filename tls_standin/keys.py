@@ -64,6 +64,84 @@ PRIVATE_KEY_PREAMBLES = ("RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY")
 # pemBlockToPEMPreamble (types.go) also recognises these, but has no key parser for them.
 _OTHER_PREAMBLES = ("PUBLIC KEY", "CERTIFICATE", "CERTIFICATE REQUEST")
 _GO_CURVES = ("secp224r1", "secp256r1", "secp384r1", "secp521r1")
+# ParsePKCS8PrivateKey's algorithms: rsaEncryption, id-ecPublicKey, Ed25519, X25519. Not
+# id-RSASSA-PSS (1.2.840.113549.1.1.10): Go has no key type for it.
+_PKCS8_ALGORITHMS = ("1.2.840.113549.1.1.1", "1.2.840.10045.2.1", "1.3.101.112", "1.3.101.110")
+ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+DER_INTEGER, DER_OID, DER_CONTEXT_0 = 0x02, 0x06, 0xA0
+_NO_CURVE = "x509: unknown elliptic curve"
+
+
+def der_read(data: bytes, pos: int = 0) -> tuple[int, bytes, int]:
+    """One DER element at pos: (tag, contents, position after it). ValueError if cut short.
+
+    Only what Go's parse rules need that cryptography hides: it reads explicit EC
+    parameters and RSA-PSS keys and hands them back in the forms Go accepts.
+    """
+    if pos + 2 > len(data):
+        raise ValueError("truncated DER")
+    tag, length, pos = data[pos], data[pos + 1], pos + 2
+    if length & 0x80:
+        size = length & 0x7F
+        if not 0 < size <= 4 or pos + size > len(data):
+            raise ValueError("bad DER length")
+        length, pos = int.from_bytes(data[pos : pos + size], "big"), pos + size
+    if pos + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, data[pos : pos + length], pos + length
+
+
+def der_children(contents: bytes) -> list[tuple[int, bytes]]:
+    """(tag, contents) of each element in a constructed value's contents."""
+    found, pos = [], 0
+    while pos < len(contents):
+        tag, body, pos = der_read(contents, pos)
+        found.append((tag, body))
+    return found
+
+
+def oid_text(body: bytes) -> str:
+    """An OBJECT IDENTIFIER's contents in dotted form, as Go's ObjectIdentifier.String()."""
+    arcs, value = [], 0
+    for byte in body:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    if not arcs:
+        raise ValueError("empty OID")
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(arc) for arc in (first, arcs[0] - 40 * first, *arcs[1:]))
+
+
+def _sec1_names_curve(der: bytes) -> bool:
+    """An ECPrivateKey whose [0] parameters are an OID (Go skips [0] of any other kind)."""
+    for tag, body in der_children(der_read(der)[1]):
+        if tag == DER_CONTEXT_0:
+            return der_read(body)[0] == DER_OID
+    return False
+
+
+def _go_refusal(preamble: str, der: bytes) -> str | None:
+    """Go's error for a key cryptography reads but Go does not; None when Go reads it too.
+
+    Malformed DER gives None: cryptography's parser then reports it.
+    """
+    try:
+        if preamble == "PRIVATE KEY":
+            _, (_, algorithm), (_, inner) = der_children(der_read(der)[1])[:3]
+            algorithm_fields = der_children(algorithm)
+            oid = oid_text(algorithm_fields[0][1])
+            if oid not in _PKCS8_ALGORITHMS:
+                return f"x509: PKCS#8 wrapping contained private key with unknown algorithm: {oid}"
+            named = len(algorithm_fields) > 1 and algorithm_fields[1][0] == DER_OID
+            if oid == ID_EC_PUBLIC_KEY and not named and not _sec1_names_curve(inner):
+                return "x509: failed to parse EC private key embedded in PKCS#8: " + _NO_CURVE
+        elif preamble == "EC PRIVATE KEY" and not _sec1_names_curve(der):
+            return _NO_CURVE
+    except (ValueError, IndexError):
+        return None
+    return None
 
 
 def _parse_der(preamble: str, der: bytes) -> Any:
@@ -84,6 +162,9 @@ def _parse_private_key_pem(pem: str) -> PrivateKey:
         raise ValueError(f"unable to determine parser for PEM preamble: {preamble}")
     if preamble not in PRIVATE_KEY_PREAMBLES:
         raise ValueError(f"unsupported PEM preamble/type: {preamble}")
+    refusal = _go_refusal(preamble, block.data)
+    if refusal is not None:
+        raise ValueError(f"failed to parse private key given PEM preamble '{preamble}': {refusal}")
     try:
         key = _parse_der(preamble, block.data)
     except Exception:  # never echo key material, only say which parser failed

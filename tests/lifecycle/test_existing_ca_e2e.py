@@ -175,12 +175,16 @@ def pem_labels(text: str) -> list[str]:
 
 
 def _self_signed_ca(
-    folder: Path, key_file: Path, subject: str = "/C=GB/O=Adopted EC/CN=Adopted EC CA"
+    folder: Path,
+    key_file: Path,
+    subject: str = "/C=GB/O=Adopted EC/CN=Adopted EC CA",
+    serial: str | None = None,
 ) -> str:
     """The recipe's `openssl req -new -x509 -days 3650` (plus -subj) for `key_file`."""
     openssl(
         *("req", "-new", "-x509", "-days", "3650", "-key", str(key_file)),
         *("-out", str(folder / "ca-crt.pem"), "-subj", subject),
+        *(("-set_serial", serial) if serial else ()),
     )
     return (folder / "ca-crt.pem").read_text()
 
@@ -270,3 +274,23 @@ def test_an_encrypted_key_fails_with_the_projects_message(tmp_path: Path, recipe
     for output in (deploy.stdout + deploy.stderr, said):
         assert not any(line in output for line in key_body_lines(encrypted))
     assert "tls_locally_signed_cert" not in project.terraform("state", "list", check=False).stdout
+
+
+def test_a_negative_serial_ca_is_refused_before_terraform_runs(
+    tmp_path: Path, recipe: Recipe
+) -> None:
+    """The real provider would fail only at apply, after making keys; synth stops it first."""
+    folder = tmp_path / "negative"
+    folder.mkdir(mode=0o700)
+    cert_pem = _self_signed_ca(folder, recipe.folder / "ca-private-key.pem", RECIPE_SUBJECT, "-5")
+    project = adopted_project(tmp_path / "project", Recipe(folder, cert_pem, recipe.key_pem))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TF_VAR_ca_private_key_pem", recipe.key_pem)
+        deploy = project.cli("deploy", "--auto-approve", "--initial", check=False)
+    said = " ".join((deploy.stdout + deploy.stderr).split())
+    assert deploy.returncode != 0
+    assert (
+        "CA 'ca': cert_file 'ca-crt.pem' has a negative serial (-5); the tls provider (Go) "
+        "refuses to parse it; expected a positive serial" in said
+    ), redact(said)[-3000:]
+    assert not list(project.root.rglob("*.tfstate"))

@@ -1,7 +1,9 @@
 """ExistingCa at synth time: what it reads from the certificate file and what it refuses.
 
 The certificates here are built with `cryptography` because some of them (expired, not a CA,
-too weak) cannot be made with the recipe's commands; the e2e test uses the recipe itself.
+too weak) cannot be made with the recipe's commands; the e2e test uses the recipe itself. The
+ones Go's crypto/x509 (inside hashicorp/tls) refuses come from the openssl CLI instead, since
+cryptography re-encodes them on the way in or will not write them at all.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
+from e2e_project import openssl
 from synth_helpers import fresh_app
 
 from ca_constructs.existing_ca import KEY_BLOCK_PATTERN, ExistingCa
@@ -257,6 +260,92 @@ def test_refuses_an_unsupported_key_type(tmp_path: Path) -> None:
     path = write_cert(tmp_path, key=ed25519.Ed25519PrivateKey.generate())
     with pytest.raises(ValueError, match=r"Ed25519PublicKey key.*expected RSA"):
         ExistingCa(new_stack(), "ca", cert_file=path)
+
+
+# --- what the real provider (Go's crypto/x509) refuses, made with the openssl CLI ----------
+
+
+def openssl_ca(folder: Path, *key: str, req: tuple[str, ...] = ()) -> Path:
+    """A self-signed CA from `openssl req -x509`; `key` makes key.pem, or -newkey is used."""
+    key_file = folder / "key.pem"
+    if key[0] == "-newkey":
+        source = (*key, "-nodes", "-keyout", str(key_file))
+    else:
+        openssl(*key, "-out", str(key_file))
+        source = ("-key", str(key_file))
+    cert_file = folder / "ca-crt.pem"
+    openssl(
+        *("req", "-x509", "-new", "-days", "365", "-subj", "/O=Adopted/CN=Adopted CA"),
+        *source,
+        *req,
+        *("-out", str(cert_file)),
+    )
+    key_file.unlink()
+    return cert_file
+
+
+def test_refuses_a_negative_serial(tmp_path: Path) -> None:
+    path = openssl_ca(tmp_path, "-newkey", "rsa:2048", req=("-set_serial", "-5"))
+    assert "Serial Number: -5" in openssl("x509", "-noout", "-text", "-in", str(path)).stdout
+    with pytest.raises(
+        ValueError,
+        match=r"^CA 'ca': cert_file '.*ca-crt\.pem' has a negative serial \(-5\); the tls "
+        r"provider \(Go\) refuses .*; expected a positive serial",
+    ):
+        ExistingCa(new_stack(), "ca", cert_file=path)
+
+
+def test_refuses_an_rsa_pss_key(tmp_path: Path) -> None:
+    path = openssl_ca(tmp_path, "-newkey", "rsa-pss", req=("-pkeyopt", "rsa_keygen_bits:2048"))
+    assert "Public Key Algorithm: rsassaPss" in openssl("x509", "-text", "-in", str(path)).stdout
+    with pytest.raises(
+        ValueError,
+        match=r"^CA 'ca': cert_file '.*ca-crt\.pem' has an RSASSA-PSS public key "
+        r"\(1\.2\.840\.113549\.1\.1\.10\); the tls provider \(Go\) .*; expected an "
+        r"rsaEncryption RSA key",
+    ):
+        ExistingCa(new_stack(), "ca", cert_file=path)
+
+
+def test_refuses_explicit_ec_parameters(tmp_path: Path) -> None:
+    path = openssl_ca(
+        tmp_path,
+        *("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-param_enc", "explicit"),
+    )
+    text = openssl("x509", "-noout", "-text", "-in", str(path)).stdout
+    assert "Field Type: prime-field" in text  # the curve is spelled out, not named
+    with pytest.raises(
+        ValueError,
+        match=r"^CA 'ca': cert_file '.*ca-crt\.pem' has an ECDSA key with explicit curve "
+        r"parameters; the tls provider \(Go\) refuses .*; expected a named curve",
+    ):
+        ExistingCa(new_stack(), "ca", cert_file=path)
+
+
+def test_accepts_an_rsa_key_whose_certificate_is_signed_with_pss(tmp_path: Path) -> None:
+    """Go never checks the CA's own signature and signs leaves with PKCS#1 v1.5 for an RSA key."""
+    path = openssl_ca(
+        tmp_path,
+        *("-newkey", "rsa:2048"),
+        req=("-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"),
+    )
+    text = openssl("x509", "-noout", "-text", "-in", str(path)).stdout
+    assert "Signature Algorithm: rsassaPss" in text
+    assert "Public Key Algorithm: rsaEncryption" in text
+    assert ExistingCa(new_stack(), "ca", cert_file=path).facts.key_spec.describe() == "RSA 2048"
+
+
+@pytest.mark.filterwarnings("error")  # and without cryptography's warning about it
+def test_accepts_serial_zero(tmp_path: Path) -> None:
+    """Go refuses only a negative serial; zero is not RFC 5280 but parses."""
+    path = openssl_ca(
+        tmp_path,
+        *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+        req=("-set_serial", "0"),
+    )
+    stack = new_stack()
+    ExistingCa(stack, "ca", cert_file=path)
+    assert synth(stack)["output"]["ca"]["value"]["serial"] == "0"
 
 
 def test_refuses_a_ca_id_with_a_hyphen(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,3 +396,161 @@ def test_go_quote() -> None:
 def test_no_tz_leak() -> None:
     """Guard: the zone fixtures restore the process zone."""
     assert os.environ.get("TZ") != "Europe/Berlin"
+
+
+# --- 6. CA inputs Go's crypto/x509 refuses (issue 18, item 12) ----------------------------
+#
+# cryptography reads all of these and hands them back re-encoded in the forms Go accepts;
+# the real provider (Go 1.24, go.mod go 1.23.7, no GODEBUG) refuses them. The inputs come from
+# the openssl CLI, as a team's existing CA would.
+
+
+def _explicit_ec_key() -> str:
+    return _openssl_key(
+        *("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-param_enc", "explicit")
+    )
+
+
+def _openssl_ca(folder: Path, key_pem: str, *req: str) -> str:
+    """`openssl req -x509` for key_pem: a CA certificate PEM (the key file is removed)."""
+    key_file = folder / "key.pem"
+    key_file.touch(mode=0o600)
+    key_file.write_text(key_pem)
+    try:
+        return openssl_cli(
+            *("req", "-x509", "-new", "-days", "30", "-subj", "/O=Adopted/CN=Adopted CA"),
+            *("-key", str(key_file), *req),
+        ).stdout
+    finally:
+        key_file.unlink()
+
+
+def _sign_with(ca_cert_pem: str, ca_key_pem: str, leaf_key_pem: str) -> dict[str, Any]:
+    csr = resources.create_cert_request(
+        {
+            "private_key_pem": leaf_key_pem, "subject": [{"common_name": "leaf.test"}],
+            "dns_names": None, "ip_addresses": None, "uris": None,
+            "cert_request_pem": UNKNOWN, "id": UNKNOWN, "key_algorithm": UNKNOWN,
+        }
+    )  # fmt: skip
+    return resources.create_locally_signed_cert(
+        {
+            "cert_request_pem": csr["cert_request_pem"], "ca_cert_pem": ca_cert_pem,
+            "ca_private_key_pem": ca_key_pem, "validity_period_hours": 1,
+            "allowed_uses": ["server_auth"], "early_renewal_hours": 0,
+            "is_ca_certificate": False, "set_subject_key_id": False,
+            "ready_for_renewal": False,
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", ["rsa-pss", "explicit-ec", "explicit-ec-pkcs8"])
+def test_ca_keys_go_cannot_read_are_refused(shape: str) -> None:
+    """ParsePKCS8PrivateKey has no RSA-PSS; an EC key needs a named-curve OID."""
+    if shape == "rsa-pss":
+        key = _openssl_key("genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048")
+        preamble = "PRIVATE KEY"
+        detail = (
+            "x509: PKCS#8 wrapping contained private key with unknown algorithm: "
+            "1.2.840.113549.1.1.10"
+        )
+    elif shape == "explicit-ec":
+        key, preamble, detail = _explicit_ec_key(), "EC PRIVATE KEY", "x509: unknown elliptic curve"
+    else:
+        key = openssl_cli("pkey", input=_explicit_ec_key()).stdout
+        preamble = "PRIVATE KEY"
+        detail = (
+            "x509: failed to parse EC private key embedded in PKCS#8: x509: unknown elliptic curve"
+        )
+    assert key.startswith(pem_begin(preamble))
+    with pytest.raises(TLSError) as err:
+        keys.load_private_key_pem(key, "Failed to parse CA private key PEM")
+    assert err.value.summary == "Failed to parse CA private key PEM"
+    assert (
+        err.value.detail == f"failed to parse private key given PEM preamble '{preamble}': {detail}"
+    )
+
+
+@pytest.mark.parametrize("shape", ["negative-serial", "explicit-ec"])
+def test_ca_certificates_go_cannot_parse_are_refused(
+    shape: str, tmp_path: Path, ed_key_pem: str
+) -> None:
+    """x509.ParseCertificate: in tls_locally_signed_cert (at apply) and data tls_certificate."""
+    if shape == "negative-serial":
+        ca_key = _openssl_key("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+        ca_cert = _openssl_ca(tmp_path, ca_key, "-set_serial", "-5")
+        error = "x509: negative serial number"
+    else:
+        explicit = _explicit_ec_key()
+        ca_cert = _openssl_ca(tmp_path, explicit)
+        # The same key in named-curve form, which Go reads: the certificate alone is refused.
+        ca_key = openssl_cli("ec", "-param_enc", "named_curve", input=explicit).stdout
+        keys.load_private_key_pem(ca_key)
+        error = "x509: invalid ECDSA parameters"
+    with pytest.raises(TLSError) as err:
+        _sign_with(ca_cert, ca_key, ed_key_pem)
+    assert (err.value.summary, err.value.detail) == (
+        "Failed to parse CA certificate PEM",
+        f"failed to parse certificate: {error}",
+    )
+    with pytest.raises(TLSError) as err:
+        resources.read_certificate({"content": ca_cert, "url": None, "verify_chain": None})
+    assert (err.value.summary, err.value.detail) == ("Unable to parse certificate", error)
+
+
+def test_a_pss_signed_rsa_ca_signs_leaves(
+    tmp_path: Path, ed_key_pem: str, openssl: Callable[..., str]
+) -> None:
+    """Go never checks the CA's own signature: only the key (rsaEncryption here) matters."""
+    ca_key = _openssl_key("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+    ca_cert = _openssl_ca(
+        tmp_path, ca_key, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"
+    )
+    assert "Signature Algorithm: rsassaPss" in openssl(
+        "x509", "-noout", "-text", input_text=ca_cert
+    )
+    leaf = _sign_with(ca_cert, ca_key, ed_key_pem)
+    (tmp_path / "ca.pem").write_text(ca_cert)
+    (tmp_path / "leaf.pem").write_text(leaf["cert_pem"])
+    said = openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem"))
+    assert said.strip().endswith(": OK")
+
+
+def test_negative_serial_ca_passes_plan_and_fails_at_apply(
+    make_workspace: Callable[[dict[str, Any]], Any],
+    required_providers: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Like the real provider, which parses ca_cert_pem only in Create: keys are made first."""
+    ca_key = _openssl_key("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+    ws = make_workspace(
+        {
+            "terraform": required_providers,
+            "variable": {"ca_key": {"type": "string", "sensitive": True}},
+            "resource": {
+                "tls_private_key": {"leaf": {"algorithm": "ECDSA", "ecdsa_curve": "P256"}},
+                "tls_cert_request": {
+                    "leaf": {
+                        "private_key_pem": "${tls_private_key.leaf.private_key_pem}",
+                        "subject": [{"common_name": "leaf.test"}],
+                    }
+                },
+                "tls_locally_signed_cert": {
+                    "leaf": {
+                        "cert_request_pem": "${tls_cert_request.leaf.cert_request_pem}",
+                        "ca_cert_pem": _openssl_ca(tmp_path, ca_key, "-set_serial", "-5"),
+                        "ca_private_key_pem": "${var.ca_key}",
+                        "validity_period_hours": 24,
+                        "allowed_uses": ["server_auth"],
+                    }
+                },
+            },
+        }
+    )
+    env = {"TF_VAR_ca_key": ca_key}
+    assert ws.plan_exitcode(env=env) == 2
+    proc = ws.tf("apply", "-auto-approve", "-input=false", ok=(1,), env=env)
+    said = " ".join(proc.stderr.split())
+    assert "Error: Failed to parse CA certificate PEM" in said
+    assert "failed to parse certificate: x509: negative serial number" in said
+    assert "tls_locally_signed_cert.leaf" not in ws.state()
