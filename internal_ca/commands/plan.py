@@ -49,7 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="FILE",
         help=(
             "summarize this `terraform show -json PLANFILE` output instead of planning "
-            "(it holds keys: keep it private and delete it)"
+            "(it holds keys: keep it private and delete it); without the synthesized stack, "
+            "an output is judged by its own references and planned value only, so a key "
+            "passed through a local or a terraform_data is not traced"
         ),
     )
     parser.set_defaults(handler=plan_command)

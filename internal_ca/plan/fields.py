@@ -5,7 +5,8 @@ A plan JSON holds every private key in plain text (in `prior_state`, `planned_va
 report unless this module copies it: from `resource_changes`, only the address, the actions,
 the replace paths and a short list of certificate fields, each checked for its expected type
 and shape; from `output_changes` and the configuration's outputs, only names, actions,
-sensitivity and references. Anything else, or anything of the wrong shape, is dropped.
+sensitivity and references (joined, when the synthesized stack is at hand, with the key chains
+plan.key_flow finds in it). Anything else, or anything of the wrong shape, is dropped.
 Secret values are only ever compared or searched in place, to a yes/no (did this PEM text
 change, does this output hold a private key), and never kept. Error messages name a position
 in the document, never a value from it.
@@ -14,7 +15,7 @@ in the document, never a value from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ca_constructs.ledger import KEY_VERSION_FIELD, REASONS, RECORD_FIELD
@@ -38,7 +39,8 @@ _REFERENCE = re.compile(
     r"(?:[.\[].*)?$",
     re.DOTALL,
 )
-# Roots whose value cannot be followed from the configuration JSON (locals are not in it).
+# Roots whose value cannot be followed from the plan's configuration JSON (locals are not in
+# it): plan.key_flow follows them in the synthesized stack, which `--plan-json` lacks.
 _UNTRACED_ROOTS = frozenset({"local", "module", "path", "count", "each", "terraform", "self"})
 _MAX_TEXT = 1024
 
@@ -271,8 +273,9 @@ class Change:
 class OutputChange:
     """One root-module output: its name, actions and sensitivity. Its value is never kept.
 
-    `key_sources` are the references of its expression that hold a private key (as
-    `tls_private_key.ca.private_key_pem` or `var.ca_private_key_pem`); `key_material` says
+    `key_sources` name where its value gets a private key: a reference of its expression (as
+    `tls_private_key.ca.private_key_pem` or `var.ca_private_key_pem`), or a chain through the
+    synthesized stack (as `local.k <- tls_private_key.ca.private_key_pem`); `key_material` says
     whether its planned value holds a PEM private key.
     """
 
@@ -501,7 +504,11 @@ def _flag_field(block: Mapping[str, object], name: str, where: str) -> bool:
 
 
 def _output(
-    name: str, change: object, configured: object, secret_variables: frozenset[str]
+    name: str,
+    change: object,
+    configured: object,
+    secret_variables: frozenset[str],
+    chains: Sequence[str],
 ) -> OutputChange:
     where = f"output_changes.{name}"
     body = _object(change, where) if change is not None else {"actions": ["no-op"]}
@@ -515,21 +522,29 @@ def _output(
     )
     expression_where = f"{config_where}.expression"
     references = _leaves(_references(config.get("expression"), expression_where))
-    sources = (
+    sources = {
         _key_source(reference, secret_variables, f"{expression_where}.references")
         for reference in references
-    )
+    }
+    sources.update(chains)
     return OutputChange(
         name=name,
         actions=actions,
         sensitive=sensitive,
-        key_sources=tuple(sorted({source for source in sources if source is not None})),
+        key_sources=tuple(sorted(source for source in sources if source is not None)),
         key_material=not sensitive and _holds_private_key(body.get("after")),
     )
 
 
-def read_outputs(document: object) -> list[OutputChange]:
-    """Every root output of a plan, by name: `output_changes` joined with the configuration's."""
+def read_outputs(
+    document: object, key_chains: Mapping[str, Sequence[str]] | None = None
+) -> list[OutputChange]:
+    """Every root output of a plan, by name: `output_changes` joined with the configuration's.
+
+    `key_chains` are plan.key_flow's findings in the synthesized stack the plan was made from,
+    by output name; without them (a saved plan JSON) an output's references are judged alone,
+    and a key passed through a local or a terraform_data goes unseen.
+    """
     plan = _plan(document)
     changes = _object(plan.get("output_changes"), "output_changes")
     configuration = _object(plan.get("configuration"), "configuration")
@@ -543,6 +558,12 @@ def read_outputs(document: object) -> list[OutputChange]:
         and _flag_field(block, "sensitive", f"configuration.root_module.variables.{name}")
     )
     return [
-        _output(name, changes.get(name), configured.get(name), secret_variables)
+        _output(
+            name,
+            changes.get(name),
+            configured.get(name),
+            secret_variables,
+            (key_chains or {}).get(name, ()),
+        )
         for name in sorted(set(changes) | set(configured))
     ]

@@ -35,8 +35,9 @@ def _plural(count: int, word: str) -> str:
 def output_leaks_private_key(summary: Summary, options: GuardOptions) -> str | None:
     """Terraform prints a non-sensitive output in every plan and apply log: a key there is lost.
 
-    No flag allows it. The reason names the outputs and where their value comes from, never
-    the value.
+    No flag allows it. The reason names the outputs and where their value gets the key, as
+    a reference or a chain through the stack (`local.k <- tls_private_key.ca.private_key_pem`),
+    never the value.
     """
     leaks = [
         row

@@ -146,8 +146,9 @@ _OUTPUT_ACTIONS = {
 class OutputRow:
     """One root output, by name: its value is never read into the summary.
 
-    `key_sources` name the references that hold a private key; `key_material` says whether
-    its planned value holds a PEM private key. Both matter only when it is not sensitive.
+    `key_sources` name where its value gets a private key (a reference, or a chain such as
+    `local.k <- tls_private_key.ca.private_key_pem`); `key_material` says whether its planned
+    value holds a PEM private key. Both matter only when it is not sensitive.
     """
 
     name: str
@@ -652,9 +653,19 @@ def _ledger_change(change: Change | None) -> LedgerChange | None:
     return LedgerChange(before or frozenset(), after or frozenset())
 
 
-def summarize_plan(stack: str, document: object, blocked: Sequence[str] = ()) -> Summary:
-    """The summary of one `terraform show -json` document (parsed JSON)."""
-    return summarize(stack, read_changes(document), blocked, read_outputs(document))
+def summarize_plan(
+    stack: str,
+    document: object,
+    blocked: Sequence[str] = (),
+    key_chains: Mapping[str, Sequence[str]] | None = None,
+) -> Summary:
+    """The summary of one `terraform show -json` document (parsed JSON).
+
+    `key_chains`: plan.key_flow's findings in the synthesized stack, by output name, when the
+    plan was made here (see fields.read_outputs).
+    """
+    outputs = read_outputs(document, key_chains)
+    return summarize(stack, read_changes(document), blocked, outputs)
 
 
 def blocked_summary(stack: str, addresses: Sequence[str], note: str) -> Summary:

@@ -7,6 +7,10 @@ plan file. When prevent_destroy refuses the plan (a CA replacement), a second, r
 plan runs on a copy of the stack's config with that protection lifted for every protected
 address, so the summary can still say how many certificates the change would re-issue.
 That copy is never applied and has no plan file to apply.
+
+The synthesized stack (`cdk.tf.json`) is read once, here: the plan JSON does not describe
+locals, so which outputs carry a private key is found by following references in it
+(plan.key_flow). A saved plan JSON (`internal-ca plan --plan-json`) comes without it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from internal_ca.errors import OperationError
 from internal_ca.plan.fields import PlanFormatError
+from internal_ca.plan.key_flow import output_key_sources
 from internal_ca.plan.model import Summary, blocked_summary, summarize_plan
 from internal_ca.state.read import check_usable
 from internal_ca.terraform import diagnostics
@@ -102,11 +107,31 @@ def lift_prevent_destroy(config: dict[str, Any], stack_dir: Path) -> None:
         local["path"] = str((stack_dir / local["path"]).resolve())
 
 
-def _review_plan(workspace: Workspace, stack: str, tmp: Path) -> object:
+def read_stack_config(stack_dir: Path) -> dict[str, Any]:
+    """The synthesized stack Terraform plans; errors give a position, never content."""
+    path = stack_dir / "cdk.tf.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OperationError(f"{path} does not exist; expected the synthesized stack") from None
+    except UnicodeDecodeError:
+        raise OperationError(f"{path} is not UTF-8 text; expected the synthesized stack") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise OperationError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(config, dict):
+        raise OperationError(f"{path} is not a JSON object; expected the synthesized stack")
+    return config
+
+
+def _review_plan(workspace: Workspace, stack: str, tmp: Path, config: dict[str, Any]) -> object:
+    """Plan a copy of `config` (changed in place) with prevent_destroy lifted."""
     stack_dir = workspace.stack_dir(stack)
     review = tmp / "review"
     review.mkdir(mode=0o700)
-    config = json.loads((stack_dir / "cdk.tf.json").read_text())
     lift_prevent_destroy(config, stack_dir)
     (review / "cdk.tf.json").write_text(json.dumps(config))
     lock = stack_dir / ".terraform.lock.hcl"
@@ -126,23 +151,26 @@ def planned(workspace: Workspace, stack: str) -> Iterator[PlannedStack]:
     """Plan one stack and summarize it; the plan file is deleted when the block ends."""
     check_usable(workspace.project, stack, workspace.env)
     stack_dir = workspace.stack_dir(stack)
+    config = read_stack_config(stack_dir)
+    key_chains = output_key_sources(config)
     with workspace.private_tempdir("plan") as tmp:
         plan_file = tmp / "plan"
         code, output = _plan(workspace, stack, stack_dir, plan_file)
         if code == 0:
             document = _show_json(workspace, stack, plan_file, stack_dir)
-            yield PlannedStack(stack, summarize_plan(stack, document), plan_file)
+            summary = summarize_plan(stack, document, key_chains=key_chains)
+            yield PlannedStack(stack, summary, plan_file)
             return
         blocked = diagnostics.prevent_destroy_addresses(output)
         if not blocked:
             raise diagnostics.failure(f"terraform plan failed for stack {stack!r}", output)
         try:
-            document = _review_plan(workspace, stack, tmp)
+            document = _review_plan(workspace, stack, tmp, config)
         except OperationError as error:
             note = f"the review-only plan without prevent_destroy failed: {error}"
             yield PlannedStack(stack, blocked_summary(stack, blocked, note), None)
             return
-        yield PlannedStack(stack, summarize_plan(stack, document, blocked), None)
+        yield PlannedStack(stack, summarize_plan(stack, document, blocked, key_chains), None)
 
 
 def plan_stack(workspace: Workspace, stack: str) -> Summary:

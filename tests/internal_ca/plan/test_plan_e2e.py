@@ -6,6 +6,7 @@ scenario: each test rewrites main.py, plans, and the next test starts from the s
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from typing import Any
@@ -30,6 +31,18 @@ WEB = ("web", "web.internal.example")
 LEAK = """\
 from cdktf import Fn, TerraformOutput
 TerraformOutput(stack, "leak", value=Fn.nonsensitive(stack.ca.key.private_key_pem))
+"""
+# The issue's two ways past a check on names and values: a local holding the key in base64,
+# and a terraform_data carrying it (its `output` is its `input`). Fn.nonsensitive gets them
+# past Terraform's own check.
+KEY_FLOWS = """\
+from cdktf import DataResource, Fn, TerraformLocal, TerraformOutput
+passwords_key = Fn.nonsensitive(stack.node.find_child("passwords").key.private_key_pem)
+encoded = TerraformLocal(stack, "k", Fn.base64encode(passwords_key))
+TerraformOutput(stack, "o", value=encoded.as_string)
+carried = DataResource(stack, "carry")
+carried.add_override("input", passwords_key)
+TerraformOutput(stack, "d", value=carried.output)
 """
 CA_CHANGED = """\
 stack = CaStack(
@@ -233,3 +246,18 @@ def test_deploy_refuses_a_key_in_a_non_sensitive_output_and_applies_nothing(
     assert "'leak'" in done.stderr
     assert "leak" not in project.outputs()
     assert project.serials() == before
+
+
+def test_a_key_through_a_local_or_terraform_data_is_refused_naming_the_chain(
+    project: TempProject,
+) -> None:
+    """Plan follows each output's references through the synthesized stack, not names."""
+    project.write_app(app(extra=KEY_FLOWS))
+    done = plan(project, "--allow-ca-replacement", "--allow-destroy")
+    assert done.returncode == 3
+    source = "tls_private_key.passwords.private_key_pem"
+    assert f"'d' (from terraform_data.carry.output <- {source})" in done.stderr
+    assert f"'o' (from local.k <- {source})" in done.stderr
+    assert "outputs added: d, o" in done.stdout.splitlines()
+    encoded = base64.b64encode(project.private_key("passwords").encode()).decode()
+    assert encoded[64:128] not in done.stdout + done.stderr
