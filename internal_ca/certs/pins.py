@@ -3,10 +3,12 @@
 State is the only record of which CA a stack runs. Move `state/` away, or point the pg backend
 at an empty schema, and Terraform would happily create a second CA and new keys for every
 service, while every load balancer still trusts the first. So the first deploy is explicit
-(`--initial`) and writes each CA certificate the stack creates into `pins/<stack>/`, which
-is committed. From then on every plan, deploy and inventory compares the CAs in state with
-those pins by SHA-256 fingerprint; the traffic-manager admins can take `ca-crt.pem` from there.
-An ExistingCa is pinned already: its certificate is the file the repository commits.
+(`--initial`) and writes each CA certificate of the stack into `pins/<stack>/`, which is
+committed: the roots and intermediates it creates, and an adopted ExistingCa too, whose
+certificate nothing else in state would vouch for. From then on every plan, deploy and
+inventory compares the CAs in state with those pins by SHA-256 fingerprint, and a plan that
+creates CAs or certificates while the state holds none of the pinned CAs is lost state,
+whatever the flags; the traffic-manager admins can take `ca-crt.pem` from there.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from ca_constructs import naming
 from internal_ca.certs.facts import load_cert
+from internal_ca.certs.outputs import parse_outputs
 from internal_ca.errors import OperationError
 from internal_ca.files.atomic import write_atomic
-from internal_ca.plan.model import Summary
+from internal_ca.plan.model import Action, Summary
 from internal_ca.state.read import StackState
 from internal_ca.terraform.project import Project
 
@@ -37,11 +40,13 @@ class PinCheck:
     pins: Mapping[str, str]
     """CA name -> pinned fingerprint, from pins/<stack>/."""
     in_state: Mapping[str, str]
-    """CA name -> fingerprint of each CA this stack created, as the state holds it now."""
+    """CA name -> fingerprint of each CA of this stack (created or adopted) the state holds now."""
     created: frozenset[str]
     """CAs the plan creates."""
     replaced: frozenset[str]
     """CAs the plan replaces or removes."""
+    issued: frozenset[str] = frozenset()
+    """Services the plan issues a first certificate for (on lost state: every one)."""
 
 
 def fingerprint(pem: str) -> str:
@@ -75,27 +80,25 @@ def load_pins(project: Project, stack: str) -> dict[str, str]:
     return pins
 
 
-def managed_cas(state: StackState | None) -> dict[str, str]:
-    """CA name -> certificate PEM of each CA whose key this stack's state holds.
+def cas_in_state(state: StackState | None) -> dict[str, str]:
+    """CA name -> certificate PEM of each CA output the state holds: RootCa, IntermediateCa
+    and ExistingCa alike.
 
-    An ExistingCa publishes a CA output too, but its key is not in state: it is pinned by
-    the certificate file in the repository and is left out here.
+    An ExistingCa has no resource of its own in state; its output, written by the apply that
+    signed with it, is what says this state belongs to a stack that runs it.
     """
-    found: dict[str, str] = {}
     if state is None:
-        return found
-    for output, value in state.outputs.items():
-        kind, name = naming.classify_output(output)
-        if kind != "ca" or not isinstance(value, Mapping):
-            continue
-        cert = value.get("cert_pem")
-        if isinstance(cert, str) and naming.CaNames(name).key_address in state.addresses:
-            found[name] = cert
-    return found
+        return {}
+    ca_outputs = {
+        name: value
+        for name, value in state.outputs.items()
+        if naming.classify_output(name)[0] == "ca"
+    }
+    return {ca.name: ca.cert_pem for ca in parse_outputs(state.stack, ca_outputs, {}).cas}
 
 
 def _fingerprints(state: StackState | None) -> dict[str, str]:
-    return {name: fingerprint(pem) for name, pem in managed_cas(state).items()}
+    return {name: fingerprint(pem) for name, pem in cas_in_state(state).items()}
 
 
 def pin_check(project: Project, summary: Summary, state: StackState | None) -> PinCheck:
@@ -107,22 +110,63 @@ def pin_check(project: Project, summary: Summary, state: StackState | None) -> P
             ca.name for ca in summary.cas if "create" in (ca.key_action, ca.cert_action)
         ),
         replaced=frozenset(ca.name for ca in summary.cas if ca.replaced),
+        issued=frozenset(row.service for row in summary.services if row.action is Action.ISSUE),
     )
 
 
 def pin_reasons(
     check: PinCheck, *, initial: bool, allow_ca_replacement: bool, where: str
 ) -> list[str]:
-    """Why the pins refuse this plan; empty when they allow it. `where` names the pin folder."""
-    reasons: list[str] = []
-    for name, pinned in sorted(check.pins.items()):
-        actual = check.in_state.get(name)
-        if actual is not None and actual != pinned and name not in check.replaced:
+    """Why the pins refuse this plan; empty when they allow it. `where` names the pin folder.
+
+    `initial` counts only for a stack with no pin: with pins it could only hide lost state.
+    """
+    reasons = _foreign_reasons(check, where)
+    if check.pins and not set(check.pins) & set(check.in_state):
+        if check.created or check.issued:
+            reasons.append(_lost_state_reason(check, where))
+    else:
+        reasons += _creation_reasons(check, initial=initial, where=where)
+    for name in sorted(check.replaced & set(check.pins)):
+        if not allow_ca_replacement:
             reasons.append(
-                f"stack {check.stack}: CA {name!r} in state has fingerprint {actual}, but "
-                f"{where} pins {pinned}; the state belongs to another CA (wrong backend, "
-                "schema or workspace?)"
+                f"stack {check.stack}: the plan would replace or remove CA {name!r}, pinned "
+                f"in {where} as {check.pins[name]}; pass --allow-ca-replacement for a "
+                "deliberate rotation, and commit the new pin it writes"
             )
+    return reasons
+
+
+def _foreign_reasons(check: PinCheck, where: str) -> list[str]:
+    return [
+        f"stack {check.stack}: CA {name!r} in state has fingerprint {actual}, but "
+        f"{where} pins {pinned}; the state belongs to another CA (wrong backend, "
+        "schema or workspace?)"
+        for name, pinned in sorted(check.pins.items())
+        if (actual := check.in_state.get(name)) is not None
+        and actual != pinned
+        and name not in check.replaced
+    ]
+
+
+def _lost_state_reason(check: PinCheck, where: str) -> str:
+    """The stack has pins, the state holds none of those CAs, and the plan would mint anew:
+    a new CA, or new keys and certificates for every service under an adopted one."""
+    doing = [f"create CA {name!r}" for name in sorted(check.created)]
+    if check.issued:
+        doing.append(f"issue {_certificates(len(check.issued))}")
+    pinned = ", ".join(f"{name} {value}" for name, value in sorted(check.pins.items()))
+    return (
+        f"stack {check.stack}: the plan would {' and '.join(doing)}, but the state holds none "
+        f"of the CAs pinned in {where} ({pinned}); the state is missing or points elsewhere "
+        "(moved state/, empty pg schema, wrong workspace): restore it, do not deploy"
+    )
+
+
+def _creation_reasons(check: PinCheck, *, initial: bool, where: str) -> list[str]:
+    """New CAs and certificates on a state that is not lost: a pinned CA of the stack is in
+    state (or another CA is, reported as foreign), or nothing is pinned yet."""
+    reasons: list[str] = []
     for name in sorted(check.created - set(check.in_state)):
         if name in check.pins:
             reasons.append(
@@ -137,18 +181,25 @@ def pin_reasons(
                 f"in {where}; for the first deploy of a stack pass --initial, otherwise the "
                 "state is missing or points elsewhere: restore it"
             )
-    for name in sorted(check.replaced & set(check.pins)):
-        if not allow_ca_replacement:
-            reasons.append(
-                f"stack {check.stack}: the plan would replace or remove CA {name!r}, pinned "
-                f"in {where} as {check.pins[name]}; pass --allow-ca-replacement for a "
-                "deliberate rotation, and commit the new pin it writes"
-            )
+    # An adopted CA creates nothing: its first deploy is told by certificates issued while
+    # nothing is pinned and the state holds no CA.
+    first_issue = not check.pins and not check.in_state and not check.created and check.issued
+    if first_issue and not initial:
+        reasons.append(
+            f"stack {check.stack}: the plan would issue {_certificates(len(check.issued))}, "
+            f"no CA is pinned in {where} and the state holds no CA; for the first deploy of "
+            "a stack pass --initial, otherwise the state is missing or points elsewhere: "
+            "restore it"
+        )
     return reasons
 
 
+def _certificates(count: int) -> str:
+    return f"{count} certificate" + ("" if count == 1 else "s")
+
+
 def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -> None:
-    """For read-only commands: the CAs in state must be the pinned ones."""
+    """For read-only commands: the CAs in state, adopted ones included, must be the pinned ones."""
     check = PinCheck(
         stack=stack,
         pins=load_pins(project, stack),
@@ -156,27 +207,38 @@ def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -
         created=frozenset(),
         replaced=frozenset(),
     )
-    where = f"{PINS_DIR}/{stack}/"
-    reasons = pin_reasons(check, initial=True, allow_ca_replacement=True, where=where)
+    reasons = _foreign_reasons(check, f"{PINS_DIR}/{stack}/")
     if reasons:
         raise OperationError(reasons[0])
 
 
 def refuse_initial_when_pinned(project: Project, stacks: Iterable[str]) -> None:
-    """--initial is for a stack's first deploy only; with a pin it would hide lost state."""
-    for stack in stacks:
-        if load_pins(project, stack):
-            raise OperationError(
-                f"--initial: stack {stack!r} already has a CA pinned in "
-                f"{pin_dir(project, stack)}; expected --initial only for a stack's first deploy"
-            )
+    """--initial is for a stack's first deploy: refused when every stack of the run has a pin.
+
+    In a run that also holds a new stack it applies to the new one only: the pin rules never
+    consult it for a stack with pins, so it cannot let lost state through there.
+    """
+    chosen = list(stacks)
+    pinned = [stack for stack in chosen if load_pins(project, stack)]
+    if not chosen or len(pinned) < len(chosen):
+        return
+    folders = ", ".join(str(pin_dir(project, stack)) for stack in pinned)
+    which = f"stack {pinned[0]!r} already has" if len(pinned) == 1 else "every stack already has"
+    raise OperationError(
+        f"--initial: {which} a CA pinned in {folders}; expected --initial only for a stack's "
+        "first deploy (a stack with no pins/<stack>/ yet)"
+    )
 
 
 def write_pins(project: Project, stack: str, state: StackState | None) -> list[Path]:
-    """Pin every CA of the stack that has no pin yet, or whose pin a rotation replaced."""
+    """Pin every CA of the stack that has no pin yet, or whose pin a rotation replaced.
+
+    An ExistingCa is pinned too: by the deploy that first signs with it, or, for a stack
+    deployed before adopted CAs were pinned, by its next deploy.
+    """
     written: list[Path] = []
     pins = load_pins(project, stack)
-    for name, pem in sorted(managed_cas(state).items()):
+    for name, pem in sorted(cas_in_state(state).items()):
         if pins.get(name) == fingerprint(pem):
             continue
         path = pin_path(project, stack, name)

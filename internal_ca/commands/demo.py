@@ -122,7 +122,7 @@ def deploy_offline(work: Project) -> Workspace:
         project=work, mode=STANDIN, env_overrides={"INTERNAL_CA_BACKEND": "local"}
     )
     # The scratch copy pins its own CA in its own pins/; the first run is its --initial.
-    first = not any(load_pins(work, stack) for stack in workspace.stacks)
+    first = not all(load_pins(work, stack) for stack in workspace.stacks)
     summary = io.StringIO()
     try:
         code = deploy(workspace, GuardOptions(), initial=first, auto_approve=True, out=summary)

@@ -95,7 +95,8 @@ def deploy(
             print("internal-ca: guard: " + "; ".join(reviewed.reasons), file=sys.stderr)
             return GUARD_TRIPPED
         if all(summary.nothing_to_do for summary in summaries):
-            # A CA deployed before pins existed is pinned by its first deploy since.
+            # A CA deployed before it was pinned (a root before pins existed, an adopted CA
+            # before ExistingCa was pinned) is pinned by its first deploy since.
             for name, state in reviewed.states.items():
                 _pin(workspace, name, state, out)
             out.write("Nothing to deploy.\n")
@@ -171,6 +172,8 @@ def _report(
     """
     for item in stacks:
         if item.summary.nothing_to_do:
+            # Unchanged beside a changed stack: pinned from the state the guard checked.
+            _pin(workspace, item.stack, before.get(item.stack), out)
             continue
         state = _state_after(workspace, item.stack, before.get(item.stack))
         outputs = parse_outputs(item.stack, state.outputs, {})

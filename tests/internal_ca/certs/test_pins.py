@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from internal_ca.certs.pins import PinCheck, pin_reasons
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from internal_ca.certs.pins import (
+    PinCheck,
+    cas_in_state,
+    fingerprint,
+    pin_reasons,
+    refuse_foreign_cas,
+    refuse_initial_when_pinned,
+    write_pins,
+)
+from internal_ca.errors import OperationError
+from internal_ca.state.read import StackState, parse_state
+from internal_ca.terraform.project import Project
 
 PINNED = "AA:BB"
 OTHER = "CC:DD"
@@ -15,8 +36,9 @@ def _check(
     in_state: dict[str, str] | None = None,
     created: frozenset[str] = frozenset(),
     replaced: frozenset[str] = frozenset(),
+    issued: frozenset[str] = frozenset(),
 ) -> PinCheck:
-    return PinCheck("s", pins or {}, in_state or {}, created, replaced)
+    return PinCheck("s", pins or {}, in_state or {}, created, replaced, issued)
 
 
 def _reasons(check: PinCheck, initial: bool = False, allow: bool = False) -> list[str]:
@@ -75,3 +97,201 @@ def test_replacing_a_pinned_ca_passes_with_its_flag() -> None:
 
 def test_a_ca_in_state_without_a_pin_passes() -> None:
     assert _reasons(_check(in_state={"ca": PINNED})) == []
+
+
+# Lost state for every CA kind (issue 18, item 5): an adopted CA creates nothing, so the plan
+# on lost state only issues certificates, under no limit.
+
+
+def test_issuing_while_the_state_holds_none_of_the_pinned_cas_trips_as_lost_state() -> None:
+    (reason,) = _reasons(_check(pins={"ca": PINNED}, issued=frozenset({"web", "api"})))
+    assert "issue 2 certificates" in reason and PINNED in reason
+    assert WHERE in reason and "restore it" in reason
+
+
+def test_lost_state_trips_whatever_the_flags() -> None:
+    check = _check(pins={"ca": PINNED}, issued=frozenset({"web"}))
+    assert _reasons(check, initial=True, allow=True) != []
+
+
+def test_lost_state_of_a_root_and_its_intermediate_is_one_reason() -> None:
+    check = _check(
+        pins={"ca": PINNED, "issuing": OTHER},
+        created=frozenset({"ca", "issuing"}),
+        issued=frozenset({"web"}),
+    )
+    (reason,) = _reasons(check)
+    assert "create CA 'ca' and create CA 'issuing' and issue 1 certificate" in reason
+    assert PINNED in reason and OTHER in reason
+
+
+def test_a_new_service_beside_the_pinned_adopted_ca_in_state_passes() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, issued=frozenset({"web"}))
+    assert _reasons(check) == []
+
+
+def test_a_lost_state_with_nothing_to_issue_passes() -> None:
+    """Nothing is minted (e.g. a stack with no services yet): no key or CA to lose."""
+    assert _reasons(_check(pins={"ca": PINNED})) == []
+
+
+def test_the_first_certificates_under_an_unpinned_adopted_ca_need_initial() -> None:
+    (reason,) = _reasons(_check(issued=frozenset({"web"})))
+    assert "--initial" in reason and "issue 1 certificate" in reason
+    assert _reasons(_check(issued=frozenset({"web"})), initial=True) == []
+
+
+def test_an_adopted_ca_deployed_before_pins_issues_without_initial() -> None:
+    """Upgrading: the state holds the adopted CA, no pin yet; the deploy pins it."""
+    assert _reasons(_check(in_state={"ca": PINNED}, issued=frozenset({"web"}))) == []
+
+
+# A leftover pin (item 13): a pin of a CA no longer in the app must not stand in for --initial.
+
+
+def test_creating_an_unpinned_ca_beside_a_leftover_pin_on_lost_state_trips() -> None:
+    check = _check(pins={"old": PINNED}, created=frozenset({"ca"}))
+    (reason,) = _reasons(check)
+    assert "create CA 'ca'" in reason and "old " + PINNED in reason and "restore it" in reason
+
+
+def test_creating_an_unpinned_ca_beside_a_leftover_pin_trips_with_initial_too() -> None:
+    check = _check(pins={"old": PINNED}, created=frozenset({"ca"}))
+    assert _reasons(check, initial=True, allow=True) != []
+
+
+def test_a_new_intermediate_beside_a_foreign_root_reports_the_foreign_root_only() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": OTHER}, created=frozenset({"inter"}))
+    (reason,) = _reasons(check)
+    assert "another CA" in reason
+
+
+def test_a_new_intermediate_of_an_unpinned_deployed_stack_needs_initial() -> None:
+    check = _check(in_state={"ca": PINNED}, created=frozenset({"inter"}))
+    (reason,) = _reasons(check)
+    assert "--initial" in reason
+    assert _reasons(check, initial=True) == []
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        _check(pins={"ca": PINNED}, created=frozenset({"ca"})),
+        _check(pins={"old": PINNED}, created=frozenset({"ca"})),
+        _check(pins={"ca": PINNED}, issued=frozenset({"web"})),
+        _check(pins={"ca": PINNED}, in_state={"ca": OTHER}, created=frozenset({"inter"})),
+        _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, created=frozenset({"inter"})),
+        _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, issued=frozenset({"web"})),
+        _check(
+            pins={"ca": PINNED, "inter": OTHER},
+            in_state={"ca": PINNED},
+            created=frozenset({"inter"}),
+        ),
+    ],
+)
+def test_initial_changes_nothing_for_a_stack_with_pins(check: PinCheck) -> None:
+    """Why a run may hold a new stack beside pinned ones: --initial is inert for the latter."""
+    assert _reasons(check, initial=True) == _reasons(check, initial=False)
+
+
+# Reading the CAs from state, and the commands around the rules.
+
+
+def _ca_pem(common_name: str) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _adopted_state(cert_pem: str) -> StackState:
+    """An ExistingCa stack's state: the CA output and a signed certificate, no CA resource."""
+    document = {
+        "version": 4,
+        "serial": 3,
+        "lineage": "l",
+        "outputs": {
+            "ca": {"value": {"cert_pem": cert_pem, "serial": "1"}},
+            "service_web": {"value": {"cert_pem": "x", "ca_cert_pem": cert_pem, "serial": "2"}},
+        },
+        "resources": [
+            {
+                "mode": "managed",
+                "type": "tls_locally_signed_cert",
+                "name": "web",
+                "instances": [{"attributes": {"ca_cert_pem": cert_pem}}],
+            }
+        ],
+    }
+    state = parse_state("s", document, "test state")
+    assert state is not None
+    return state
+
+
+def _project(root: Path) -> Project:
+    return Project(root, root)
+
+
+def test_an_adopted_ca_in_state_is_read_and_checked_against_its_pin() -> None:
+    adopted = _ca_pem("Adopted CA")
+    check = PinCheck("s", {"ca": PINNED}, {}, frozenset(), frozenset())
+    in_state = {"ca": fingerprint(adopted)}
+    assert cas_in_state(_adopted_state(adopted)) == {"ca": adopted}
+    (reason,) = _reasons(dataclasses.replace(check, in_state=in_state))
+    assert fingerprint(adopted) in reason and PINNED in reason
+
+
+def test_the_adopted_ca_is_pinned_and_then_passes_the_read_only_check(tmp_path: Path) -> None:
+    adopted = _adopted_state(_ca_pem("Adopted CA"))
+    project = _project(tmp_path)
+    (path,) = write_pins(project, "s", adopted)
+    assert path == tmp_path / "pins" / "s" / "ca-crt.pem"
+    assert write_pins(project, "s", adopted) == []
+    refuse_foreign_cas(project, "s", adopted)
+
+
+def test_a_foreign_adopted_ca_is_refused_by_the_read_only_check(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    write_pins(project, "s", _adopted_state(_ca_pem("Adopted CA")))
+    with pytest.raises(OperationError, match=r"CA 'ca' in state has fingerprint .* pins/s/"):
+        refuse_foreign_cas(project, "s", _adopted_state(_ca_pem("Staging CA")))
+
+
+def test_an_unpinned_adopted_ca_passes_the_read_only_check(tmp_path: Path) -> None:
+    refuse_foreign_cas(_project(tmp_path), "s", _adopted_state(_ca_pem("Adopted CA")))
+
+
+# --initial in a run of several stacks (item 13): it applies to the stacks with no pin.
+
+
+def _pinned(root: Path, *stacks: str) -> Project:
+    for stack in stacks:
+        folder = root / "pins" / stack
+        folder.mkdir(parents=True)
+        (folder / "ca-crt.pem").write_text(_ca_pem(stack))
+    return _project(root)
+
+
+def test_initial_is_refused_when_the_only_stack_has_a_pin(tmp_path: Path) -> None:
+    with pytest.raises(OperationError, match="stack 'a' already has a CA pinned"):
+        refuse_initial_when_pinned(_pinned(tmp_path, "a"), ["a"])
+
+
+def test_initial_is_refused_when_every_stack_has_a_pin(tmp_path: Path) -> None:
+    with pytest.raises(OperationError, match="every stack already has a CA pinned"):
+        refuse_initial_when_pinned(_pinned(tmp_path, "a", "b"), ["a", "b"])
+
+
+def test_initial_is_allowed_for_a_new_stack_beside_a_pinned_one(tmp_path: Path) -> None:
+    refuse_initial_when_pinned(_pinned(tmp_path, "a"), ["a", "b"])
