@@ -149,10 +149,6 @@ class Ledger:
     def find(self, ca: str, serial: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.key == (ca, serial)), None)
 
-    def by_serial(self, serial: str) -> Entry | None:
-        """The entry for `serial` under any CA: for a certificate whose issuer is not at hand."""
-        return next((entry for entry in self.entries if entry.serial == serial), None)
-
     def add(self, entry: Entry) -> Ledger:
         """The ledger with `entry`; refused if that CA's serial is revoked already."""
         check_entry(entry, f"new entry for {self.stack!r}")
@@ -175,6 +171,41 @@ class Ledger:
     def record(self) -> list[str]:
         """What state keeps of the ledger: every entry as "ca/SERIAL", sorted."""
         return sorted(entry.record_item for entry in self.entries)
+
+
+def revoking_a_ca(serial: str, ca: str, root: bool) -> str:
+    """Why an entry for a CA's own certificate is refused, and what to do instead."""
+    what = "the root" if root else "an intermediate"
+    instead = (
+        "rotate the CA instead (README: Replacing the CA on purpose)"
+        if root
+        else f"replace the intermediate instead (a new IntermediateCa id re-issues every "
+        f"certificate under {ca!r}; README: Intermediate CA)"
+    )
+    return (
+        f"serial {serial} is CA {ca!r}'s own certificate ({what}); revoking a CA is not "
+        f"supported (its CRL would revoke the CA and every client would refuse its chains): "
+        f"{instead}"
+    )
+
+
+def check_cas(ledger: Ledger, cas: Mapping[str, str | None]) -> None:
+    """Refuse an entry naming a CA the stack does not have, or revoking a CA's own certificate.
+
+    `cas` maps each CA id of the stack to the serial of its self-signed certificate when synth
+    knows it (an ExistingCa's file), else None. Raises ValueError naming the file, the entry,
+    the field, the value and what is expected.
+    """
+    where = naming.ledger_file(ledger.stack)
+    for entry in ledger.entries:
+        at = f"{where}: the entry for serial {entry.serial} (service {entry.service!r})"
+        if entry.ca not in cas:
+            raise ValueError(
+                f"{at}: field 'ca' value {entry.ca!r} is not a CA of stack {ledger.stack!r}; "
+                f"expected one of {sorted(cas)}"
+            )
+        if cas[entry.ca] == entry.serial:
+            raise ValueError(f"{at}: {revoking_a_ca(entry.serial, entry.ca, root=True)}")
 
 
 def key_version_input(ledger: Ledger, service: str) -> dict[str, object]:

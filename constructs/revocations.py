@@ -10,6 +10,10 @@ synthesizes exactly as before:
   key_version input, which its key's replace_triggered_by turns into a new key, CSR and
   certificate at the next deploy.
 
+The ledger's entries must name CAs of the stack, which is complete only once main.py has
+built everything: a validation on the stack checks them at synth (`app.synth()`), with an
+ExistingCa's own serial, which synth knows, refused as well.
+
 The ledger path is relative to the folder synth runs in (the project root), like
 ExistingCa's cert_file.
 """
@@ -19,10 +23,21 @@ from __future__ import annotations
 import weakref
 from pathlib import Path
 
-from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformStack
+import jsii
+from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformStack, Token
+from constructs import IValidation
+from cryptography import x509
 
 from . import naming
-from .ledger import Ledger, key_version_input, read_ledger_file, record_input
+from .authority import CaFacts
+from .ledger import (
+    Ledger,
+    canonical_serial,
+    check_cas,
+    key_version_input,
+    read_ledger_file,
+    record_input,
+)
 
 _ledgers: weakref.WeakKeyDictionary[object, Ledger] = weakref.WeakKeyDictionary()
 
@@ -58,7 +73,40 @@ def stack_ledger(stack: TerraformStack) -> Ledger:
         )
         record.add_override("input", record_input(ledger))
         record.override_logical_id(naming.REVOCATION_RECORD_ID)
+        stack.node.add_validation(_LedgerNamesCas(stack, ledger))
     return ledger
+
+
+@jsii.implements(IValidation)
+class _LedgerNamesCas:
+    """Run by cdktf at synth, once every CA of the stack exists."""
+
+    def __init__(self, stack: TerraformStack, ledger: Ledger) -> None:
+        self._stack = stack
+        self._ledger = ledger
+
+    def validate(self) -> list[str]:
+        # Raised, not returned: cdktf would bury returned messages under its own text, while
+        # the exception reaches the user (as jsii's RuntimeError) in these words.
+        check_cas(self._ledger, _stack_cas(self._stack))
+        return []
+
+
+def _stack_cas(stack: TerraformStack) -> dict[str, str | None]:
+    """CA id -> serial of its certificate where synth knows it (an ExistingCa), else None."""
+    found: dict[str, str | None] = {}
+    for construct in stack.node.find_all():
+        facts = getattr(construct, "facts", None)
+        if isinstance(facts, CaFacts):
+            found[construct.node.id] = _known_serial(facts.cert_pem)
+    return found
+
+
+def _known_serial(cert_pem: str) -> str | None:
+    if Token.is_unresolved(cert_pem):
+        return None
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    return canonical_serial(cert.serial_number) if cert.issuer == cert.subject else None
 
 
 def revoked_key_input(stack: TerraformStack, service: str) -> dict[str, object]:

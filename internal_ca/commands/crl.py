@@ -15,6 +15,7 @@ from pathlib import Path
 from ca_constructs import naming
 from internal_ca.certs.facts import iso, utc_now
 from internal_ca.certs.outputs import read_deployed
+from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.commands.arguments import output_folder, whole_number
 from internal_ca.revocation.crl import DEFAULT_LIFETIME_DAYS
 from internal_ca.revocation.publish import SignedCrl, sign_for, write_crls
@@ -51,9 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=(
             "For every CA of every deployed stack, write an X.509 v2 CRL signed by that CA, "
             "listing the serials revocations/STACK.json revokes under it, as <ca>-crl.pem and "
-            "<ca>.crl (DER), mode 0644, atomically. With several stacks each gets DIR/STACK/. "
-            "CA keys come from the state, or for an adopted CA from TF_VAR_<ca>_private_key_pem; "
-            "they are never written or printed."
+            "<ca>.crl (DER), mode 0644 in a 0755 folder, atomically. With several stacks each "
+            "gets DIR/STACK/. CA keys come from the state (an adopted CA's from a certificate "
+            "it signed), else for an adopted CA from TF_VAR_<ca>_private_key_pem; they are "
+            "never written or printed. The CAs in state must be the ones pinned in pins/."
         ),
     )
     parser.add_argument(
@@ -101,9 +103,13 @@ def sign_and_write(
     signed_at: dt.datetime,
     allow_unrevoke: bool = False,
 ) -> list[tuple[Path, SignedCrl]]:
-    """Sign everything first, then write: a missing key leaves no half-published set."""
+    """Check every stack's CAs against the pins, sign everything, then write: a foreign CA or
+    a missing key leaves no half-published set."""
+    deployed = read_deployed(workspace)
+    for outputs in deployed:
+        refuse_foreign_cas(workspace.project, outputs.stack, outputs.state)
     plans: list[tuple[Path, list[SignedCrl]]] = []
-    for outputs in read_deployed(workspace):
+    for outputs in deployed:
         target = naming.stack_folder(folder, outputs.stack, workspace.all_stacks)
         crls = sign_for(
             workspace,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from internal_ca.certs.outputs import (
     read_ca_private_key,
     read_deployed,
 )
+from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.commands.arguments import output_folder
 from internal_ca.commands.crl import add_lifetime_argument, add_unrevoke_argument
 from internal_ca.errors import OperationError
@@ -54,7 +56,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "<service>-fullchain.pem (certificate then intermediates) and a MANIFEST saying "
             "which files are secret and where each goes. Files are replaced atomically; "
             "each path written is printed, never the contents. With several stacks in the app, "
-            "each stack gets its own subfolder DIR/<stack>/, also with --stack."
+            "each stack gets its own subfolder DIR/<stack>/, also with --stack. Each CA's CRL "
+            "is signed with its key from state (never from the environment). The CAs in state "
+            "must be the ones pinned in pins/."
         ),
         epilog=(
             "Keys are refused inside a git work tree unless git ignores them or --force is "
@@ -77,7 +81,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--no-crl",
         action="store_true",
-        help="do not sign and write each CA's CRL (<ca>-crl.pem, <ca>.crl)",
+        help=(
+            "do not sign and write each CA's CRL (<ca>-crl.pem, <ca>.crl); without it a CA "
+            "whose key is nowhere in state gets none, with a warning"
+        ),
     )
     add_lifetime_argument(parser)
     add_unrevoke_argument(parser)
@@ -90,6 +97,8 @@ def export_command(args: argparse.Namespace) -> int:
     check_private_dir(args.dir)
     workspace = open_workspace(args.stack, init=False)
     deployed = read_deployed(workspace)
+    for outputs in deployed:
+        refuse_foreign_cas(workspace.project, outputs.stack, outputs.state)
     written = export_stacks(
         workspace,
         deployed,
@@ -117,9 +126,12 @@ def export_stacks(
 ) -> list[Path]:
     """Plan every file first, check the destination, then write; returns the paths written.
 
-    With `crl_lifetime`, each CA's CRL is signed too (the CA key is read into memory only).
+    With `crl_lifetime`, each CA's CRL is signed too, with the CA key from state, read into
+    memory only; a CA whose key is nowhere in state (an adopted CA that has signed nothing
+    yet) gets no CRL, a warning on stderr and a line in the MANIFEST.
     """
     plans: list[tuple[Path, list[ExportFile]]] = []
+    warnings: list[str] = []
     for outputs in deployed:
         target = naming.stack_folder(folder, outputs.stack, workspace.all_stacks)
         ca_key = None
@@ -127,9 +139,13 @@ def export_stacks(
             ca_key = read_ca_private_key(outputs, root_ca_name(outputs))
         now = utc_now()
         crls: list[ExportFile] = []
+        unsigned: list[str] = []
         if crl_lifetime:
-            crls = crl_files(workspace, outputs, target, crl_lifetime, now, allow_unrevoke)
-        plans.append((target, plan_files(outputs, ca_key, now, crls)))
+            crls, unsigned = crl_files(
+                workspace, outputs, target, crl_lifetime, now, allow_unrevoke
+            )
+        warnings += [_no_crl(outputs.stack, ca) for ca in unsigned]
+        plans.append((target, plan_files(outputs, ca_key, now, crls, unsigned)))
     for target, files in plans:
         refuse_keys_in_work_tree(target, [f.name for f in files if f.secret], force)
     written: list[Path] = []
@@ -141,6 +157,8 @@ def export_stacks(
             path = target / item.name
             write_atomic(path, item.content, secret=item.secret)
             written.append(path)
+    for warning in warnings:
+        print(f"internal-ca: warning: {warning}", file=sys.stderr)
     return written
 
 
@@ -176,11 +194,20 @@ def crl_files(
     lifetime: dt.timedelta,
     now: dt.datetime,
     allow_unrevoke: bool,
-) -> list[ExportFile]:
-    """Each CA's CRL, PEM and DER, signed now from the committed ledger: public files."""
+) -> tuple[list[ExportFile], list[str]]:
+    """Each CA's CRL, PEM and DER, signed now from the committed ledger: public files; and
+    the CAs left without one, whose key is nowhere in state (never read from the environment).
+    """
     crls = sign_for(
-        workspace, outputs, target, signed_at=now, lifetime=lifetime, allow_unrevoke=allow_unrevoke
+        workspace,
+        outputs,
+        target,
+        signed_at=now,
+        lifetime=lifetime,
+        allow_unrevoke=allow_unrevoke,
+        key_from_environment=False,
     )
+    unsigned = sorted({ca.name for ca in outputs.cas} - {crl.ca for crl in crls})
     files: list[ExportFile] = []
     for crl in crls:
         where = (
@@ -194,7 +221,17 @@ def crl_files(
                 crl.der_file, crl.der, False, "the same CRL in DER, for tools that want DER"
             ),
         ]
-    return files
+    return files, unsigned
+
+
+def _no_crl(stack: str, ca: str) -> str:
+    """Why an adopted CA's CRL is missing, and the two ways on."""
+    names = naming.CaNames(ca)
+    return (
+        f"stack {stack!r} CA {ca!r}: no CRL exported ({names.crl_pem_file}, "
+        f"{names.crl_der_file}): its key is not in state and no certificate it signed is "
+        f"either; sign it with `internal-ca crl` ({names.key_env_var} set), or pass --no-crl"
+    )
 
 
 def plan_files(
@@ -202,6 +239,7 @@ def plan_files(
     ca_key: str | None,
     now: dt.datetime,
     crls: Sequence[ExportFile] = (),
+    unsigned: Sequence[str] = (),
 ) -> list[ExportFile]:
     files = [
         ExportFile(
@@ -246,11 +284,14 @@ def plan_files(
             )
         )
     files += crls
-    files.append(ExportFile(MANIFEST, manifest(outputs.stack, files, now), False, ""))
+    text = manifest(outputs.stack, files, now, [_no_crl(outputs.stack, ca) for ca in unsigned])
+    files.append(ExportFile(MANIFEST, text, False, ""))
     return files
 
 
-def manifest(stack: str, files: Sequence[ExportFile], now: dt.datetime) -> str:
+def manifest(
+    stack: str, files: Sequence[ExportFile], now: dt.datetime, notes: Sequence[str] = ()
+) -> str:
     """A short note for whoever opens the folder: what is secret and where each file goes."""
     width = max(len(item.name) for item in files)
     public = [item for item in files if not item.secret]
@@ -270,6 +311,8 @@ def manifest(stack: str, files: Sequence[ExportFile], now: dt.datetime) -> str:
             f"The CA private key is not exported: it stays in Terraform state. Export it only "
             f"when you must (`internal-ca export --include-ca-key`), as {CA_KEY}.",
         ]
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from internal_ca.certs.outputs import StackOutputs, read_deployed
 from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.certs.serials import openssl_hex
 from internal_ca.commands.arguments import days
+from internal_ca.errors import OperationError
+from internal_ca.revocation.issuers import issued_certificates, revocation_of
 from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.revocation.publish import SignedCrl, read_crls
 from internal_ca.terraform.workspace import Workspace, open_workspace
@@ -87,13 +90,31 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--crl-dir",
-        type=Path,
+        type=crl_folder,
         default=None,
         metavar="DIR",
-        help=f"where `internal-ca crl` wrote the CRLs to check (default: {naming.CRL_DIR}/)",
+        help=(
+            f"where `internal-ca crl` wrote the CRLs to check (default: {naming.CRL_DIR}/, "
+            "skipped while it has none); given, it must hold every CA's CRL"
+        ),
     )
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.set_defaults(handler=inventory_command)
+
+
+def crl_folder(text: str) -> Path:
+    """An argparse type: an existing, readable folder, so a typo cannot pass as "no CRLs"."""
+    expected = "expected the folder `internal-ca crl` wrote"
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is an empty path; {expected}")
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text!r} does not exist; {expected}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder; {expected}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r} is not readable; {expected}")
+    return path
 
 
 def inventory_command(args: argparse.Namespace) -> int:
@@ -103,10 +124,11 @@ def inventory_command(args: argparse.Namespace) -> int:
         refuse_foreign_cas(workspace.project, outputs.stack, outputs.state)
     now = utc_now()
     crl_dir = args.crl_dir or workspace.project.root / naming.CRL_DIR
+    required = args.crl_dir is not None
     rows = [
         row
         for stack in deployed
-        for row in _revocation_rows(workspace, stack, collect_rows(stack, now), crl_dir)
+        for row in _revocation_rows(workspace, stack, collect_rows(stack, now), crl_dir, required)
     ]
     if args.json:
         print(json.dumps([row.as_json(now) for row in rows], indent=2))
@@ -124,16 +146,33 @@ def inventory_command(args: argparse.Namespace) -> int:
 
 
 def _revocation_rows(
-    workspace: Workspace, outputs: StackOutputs, rows: Sequence[Row], crl_dir: Path
+    workspace: Workspace,
+    outputs: StackOutputs,
+    rows: Sequence[Row],
+    crl_dir: Path,
+    required: bool = False,
 ) -> list[Row]:
-    """Rows marked with the ledger's revocations, then a "crl" row per CRL in crl_dir."""
+    """Rows marked with the ledger's revocations, then a "crl" row per CRL in crl_dir.
+
+    A service is revoked only as its CA's CRL says: its serial under the CA that issued it.
+    With `required` (an explicit --crl-dir) every CA's CRL must be there.
+    """
     ledger = load_ledger(workspace.project, outputs.stack)
+    issued = {item.owner: item for item in issued_certificates(outputs) if item.kind == "service"}
     marked = []
     for row in rows:
-        entry = ledger.by_serial(row.facts.serial_hex) if row.kind == "service" else None
+        entry = revocation_of(ledger, issued[row.name]) if row.kind == "service" else None
         text = f"{entry.reason}, {entry.revoked_at}" if entry else None
         marked.append(dataclasses.replace(row, revoked=text))
-    crls = read_crls(naming.stack_folder(crl_dir, outputs.stack, workspace.all_stacks), outputs)
+    folder = naming.stack_folder(crl_dir, outputs.stack, workspace.all_stacks)
+    crls = read_crls(folder, outputs)
+    missing = sorted({ca.name for ca in outputs.cas} - {crl.ca for crl in crls})
+    if required and missing:
+        names = naming.CaNames(missing[0])
+        raise OperationError(
+            f"{folder / names.crl_der_file}: there is no CRL of CA {missing[0]!r} of stack "
+            f"{outputs.stack!r}; expected --crl-dir to name the folder `internal-ca crl` wrote"
+        )
     return marked + [_crl_row(crl) for crl in crls]
 
 

@@ -1,5 +1,8 @@
 """What `plan` and `deploy` share: the guard's flags, the CA pins, and the report they print.
 
+Besides the plan itself the guard checks what needs the state as it is before any apply: the
+CA pins, and that each revocation ledger entry names the CA state shows issued its serial.
+
 A deploy is refused by exactly what refuses a pull request, so both commands take the same
 flags with the same defaults from here and print the same certificate-level summary.
 """
@@ -10,12 +13,15 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from internal_ca.certs.outputs import parse_outputs
 from internal_ca.certs.pins import PINS_DIR, pin_check, pin_reasons, refuse_initial_when_pinned
 from internal_ca.commands.arguments import whole_number
 from internal_ca.errors import OperationError
 from internal_ca.plan.guard import DEFAULT_MAX_REISSUE, GuardOptions, check
 from internal_ca.plan.model import Summary
 from internal_ca.plan.render import FORMATS
+from internal_ca.revocation.issuers import ledger_problems
+from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.state.read import StackState, read_state
 from internal_ca.terraform.workspace import Workspace
 
@@ -28,8 +34,10 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
         "--initial",
         action="store_true",
         help=(
-            "the stack's first deploy: let the plan create the CA; deploy then pins it in "
-            "pins/STACK/ (commit that folder). Refused once a pin exists"
+            "the first deploy of each stack with no pin yet: let the plan create its CAs (or "
+            "issue the first certificates under an ExistingCa); deploy then pins them in "
+            "pins/STACK/ (commit that folder). Stacks with pins are guarded as without it; "
+            "refused when every stack of the run has a pin"
         ),
     )
     parser.add_argument(
@@ -98,20 +106,25 @@ def review_workspace(
     initial: bool,
     fmt: str = "text",
 ) -> Reviewed:
-    """The guard plus the CA pins, which need the state as it is before any apply."""
+    """The guard plus the CA pins and the ledger's issuers, which need the state as it is
+    before any apply."""
     if initial:
         refuse_initial_when_pinned(workspace.project, [item.stack for item in summaries])
     states: dict[str, StackState | None] = {}
-    pin_problems: list[str] = []
+    extra: list[str] = []
     for summary in summaries:
         state = read_state(workspace.project, summary.stack, workspace.env)
         states[summary.stack] = state
         where = f"{PINS_DIR}/{summary.stack}/"
-        pin_problems += pin_reasons(
+        extra += pin_reasons(
             pin_check(workspace.project, summary, state),
             initial=initial,
             allow_ca_replacement=options.allow_ca_replacement,
             where=where,
         )
-    report, reasons = review(summaries, options, fmt, pin_problems)
+        ledger = load_ledger(workspace.project, summary.stack)
+        if state is not None and ledger.entries:
+            outputs = parse_outputs(summary.stack, state.outputs, {})
+            extra += ledger_problems(ledger, outputs)
+    report, reasons = review(summaries, options, fmt, extra)
     return Reviewed(report, reasons, states)

@@ -18,11 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ca_constructs import naming
-from ca_constructs.ledger import REASONS, Entry, format_time, parse_serial
+from ca_constructs.ledger import REASONS, Entry, format_time, parse_serial, revoking_a_ca
 from internal_ca.certs.facts import utc_now
 from internal_ca.certs.outputs import StackOutputs, read_stack
+from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.errors import OperationError
-from internal_ca.revocation.issuers import ca_certs, issued_in_state, root_name
+from internal_ca.revocation.issuers import (
+    ca_certs,
+    ca_entries,
+    issued_in_state,
+    root_name,
+)
 from internal_ca.revocation.ledger_file import update_ledger
 from internal_ca.terraform.project import Project, find_project
 from internal_ca.terraform.workspace import open_workspace
@@ -42,8 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "Add a certificate to revocations/STACK.json: by default the service's current "
             "certificate, read from state; with --serial one that is no longer there (replaced "
             "or removed earlier). The next deploy re-keys a service whose current certificate "
-            "is revoked; `internal-ca crl` signs the CRLs. Reads no key. Exits 2 on bad input "
-            "and leaves the ledger unchanged."
+            "is revoked; `internal-ca crl` signs the CRLs. Reads no key. A CA's own certificate "
+            "cannot be revoked (rotate the CA, or replace the intermediate). Exits 2 on bad "
+            "input and leaves the ledger unchanged."
         ),
         epilog=f"Reasons (RFC 5280): {', '.join(REASONS)}.",
     )
@@ -164,10 +171,7 @@ def _entry(request: _Request, stack: str, outputs: StackOutputs | None) -> Entry
     assert serial is not None  # _choose refuses a service not in state without --serial
     known = issued.get(serial)
     if known is not None and known.kind == "ca":
-        raise Refused(
-            f"serial {serial} is the certificate of CA {known.owner!r}, not of a service; "
-            "expected a service certificate's serial"
-        )
+        raise Refused(revoking_a_ca(serial, known.owner, root=False))
     if known is not None and known.owner != request.service:
         raise Refused(
             f"serial {serial} is service {known.owner!r}'s certificate in state, not "
@@ -176,6 +180,10 @@ def _entry(request: _Request, stack: str, outputs: StackOutputs | None) -> Entry
     ca = request.ca or (known.ca if known else None) or current_ca or root_name(cas)
     if ca is None or (cas and ca not in cas):
         raise Refused(f"CA {ca!r} is not a CA of stack {stack!r}; expected one of {sorted(cas)}")
+    revoked_ca = ca_entries(cas).get((ca, serial))
+    if revoked_ca is not None:
+        # The root is not among `issued`: its serial, listed in its own CRL, revokes it.
+        raise Refused(revoking_a_ca(serial, revoked_ca, root=revoked_ca == root_name(cas)))
     if known is not None and known.ca is not None and known.ca != ca:
         raise Refused(
             f"serial {serial} was issued by CA {known.ca!r} (in state), not by CA {ca!r}; "
@@ -196,6 +204,9 @@ def _revoke(args: argparse.Namespace) -> int:
     project = find_project()
     stacks = _stacks(project, args.stack)
     deployed = {stack: read_stack(project, stack, os.environ) for stack in stacks}
+    for stack, outputs in deployed.items():
+        if outputs is not None:
+            refuse_foreign_cas(project, stack, outputs.state)
     stack, outputs = _choose(request, deployed, args.stack)
     entry = _entry(request, stack, outputs)
     try:

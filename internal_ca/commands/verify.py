@@ -16,6 +16,8 @@ from ca_constructs.ledger import Ledger
 from internal_ca.certs.checks import ServiceMaterial, check_service, time_problems
 from internal_ca.certs.facts import facts, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
+from internal_ca.certs.pins import refuse_foreign_cas
+from internal_ca.revocation.issuers import issued_certificates, revocation_of
 from internal_ca.revocation.ledger_file import load_ledger
 from internal_ca.terraform.workspace import open_workspace
 
@@ -37,8 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "For every service in state, check that its chain verifies to the CA, that the "
             "SANs in the certificate equal the configured SANs, that its private key matches "
             "the certificate, and that it is neither expired nor inside its renewal window. "
-            "CA certificates are checked for expiry. Prints one line per certificate and "
-            "exits 1 if any check fails (run `internal-ca deploy` to renew)."
+            "CA certificates are checked for expiry, and against the pins in pins/ first. A "
+            "service whose serial the ledger revokes under its issuing CA fails. Prints one "
+            "line per certificate and exits 1 if any check fails (run `internal-ca deploy` to "
+            "renew)."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print a JSON list for scripts")
@@ -48,9 +52,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def verify_command(args: argparse.Namespace) -> int:
     workspace = open_workspace(args.stack, init=False)
+    deployed = read_deployed(workspace)
+    for outputs in deployed:
+        refuse_foreign_cas(workspace.project, outputs.stack, outputs.state)
     results = [
         result
-        for stack in read_deployed(workspace)
+        for stack in deployed
         for result in verify_stack(stack, load_ledger(workspace.project, stack.stack))
     ]
     failed = [result for result in results if result.problems]
@@ -88,6 +95,7 @@ def verify_command(args: argparse.Namespace) -> int:
 def verify_stack(outputs: StackOutputs, ledger: Ledger | None = None) -> list[Result]:
     now = utc_now()
     results: list[Result] = []
+    issued = {item.owner: item for item in issued_certificates(outputs) if item.kind == "service"}
     for ca in outputs.cas:
         cert = load_cert(ca.cert_pem, f"stack {outputs.stack!r} CA {ca.name!r}")
         problems = time_problems(cert, now, ca.renew_before_hours)
@@ -106,7 +114,8 @@ def verify_stack(outputs: StackOutputs, ledger: Ledger | None = None) -> list[Re
         )
         serial = facts(load_cert(service.cert_pem, f"service {service.name!r}")).serial_hex
         problems = check_service(material, now)
-        entry = ledger.by_serial(serial) if ledger is not None else None
+        # Revoked only as the CRL says it: this serial under the CA that issued it.
+        entry = revocation_of(ledger, issued[service.name]) if ledger is not None else None
         if entry is not None:
             problems.append(
                 f"serial {serial} is revoked ({entry.reason}, {entry.revoked_at}); run "

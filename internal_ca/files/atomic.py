@@ -17,6 +17,7 @@ from internal_ca.errors import OperationError
 SECRET_MODE = 0o600
 PUBLIC_MODE = 0o644
 PRIVATE_DIR_MODE = 0o700
+PUBLIC_DIR_MODE = 0o755
 
 
 def check_private_dir(path: Path) -> None:
@@ -41,22 +42,42 @@ def private_dir(path: Path) -> bool:
     parents are created 0700 too, one by one: `mkdir(parents=True)` would give them the
     umask's mode, which is private only while the umask is 077.
     """
-    for parent in _missing_parents(path):
-        try:
-            parent.mkdir(mode=PRIVATE_DIR_MODE)
-        except FileExistsError:
-            continue  # made by someone else in the meantime: theirs, so left as it is
-        except OSError as error:
-            raise OperationError(f"cannot create folder {parent}: {error.strerror}") from None
-        parent.chmod(PRIVATE_DIR_MODE)
-    try:
-        path.mkdir(mode=PRIVATE_DIR_MODE)
-    except FileExistsError:
+    _make_parents(path, PRIVATE_DIR_MODE)
+    if not _make_dir(path, PRIVATE_DIR_MODE):
         check_private_dir(path)
+        return False
+    return True
+
+
+def public_dir(path: Path) -> bool:
+    """Create `path`, and its missing parents, as 0755 whatever the umask; True if made here.
+
+    For files meant to be read by others (CRLs for a web server, the committed ledger): the
+    CLI runs under umask 077, so a plain mkdir would hide them. An existing folder is left
+    as its owner set it.
+    """
+    _make_parents(path, PUBLIC_DIR_MODE)
+    if not _make_dir(path, PUBLIC_DIR_MODE):
+        if not path.is_dir():
+            raise OperationError(f"{path} exists and is not a folder; expected a folder")
+        return False
+    return True
+
+
+def _make_parents(path: Path, mode: int) -> None:
+    for parent in _missing_parents(path):
+        _make_dir(parent, mode)  # one made by someone else meanwhile is theirs: left as it is
+
+
+def _make_dir(path: Path, mode: int) -> bool:
+    """mkdir with exactly `mode`; False if something already exists there."""
+    try:
+        path.mkdir(mode=mode)
+    except FileExistsError:
         return False
     except OSError as error:
         raise OperationError(f"cannot create folder {path}: {error.strerror}") from None
-    path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask; make it exact
+    path.chmod(mode)  # mkdir's mode is filtered by the umask; make it exact
     return True
 
 

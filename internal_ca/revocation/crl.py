@@ -26,6 +26,9 @@ from internal_ca.errors import OperationError
 
 DEFAULT_LIFETIME_DAYS = 30
 """nextUpdate - thisUpdate by default: far above the daily re-signing, see the README."""
+MAX_CRL_NUMBER = (1 << 159) - 1
+"""RFC 5280 5.2.3: a CRL number is at most 20 octets, a positive DER INTEGER. The time-derived
+number is far below it (about 2**51 today); only a previous CRL's number can push past it."""
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -119,17 +122,6 @@ def build_crl(
             revoked = revoked.add_extension(x509.CRLReason(flag), critical=False)
         builder = builder.add_revoked_certificate(revoked.build())
     return builder.sign(ca_key, signing_hash(ca_key))  # type: ignore[arg-type]
-
-
-def previous_crl_number(der: bytes | None) -> int | None:
-    """The CRL number of an earlier CRL file, or None if there is none or it cannot be read."""
-    if der is None:
-        return None
-    try:
-        crl = x509.load_der_x509_crl(der)
-        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-    except (ValueError, x509.ExtensionNotFound):
-        return None
 
 
 def pem_and_der(crl: x509.CertificateRevocationList) -> tuple[str, bytes]:

@@ -18,11 +18,10 @@ from pathlib import Path
 from ca_constructs import naming
 from ca_constructs.ledger import Ledger, read_ledger_file, serialise
 from internal_ca.errors import OperationError
-from internal_ca.files.atomic import write_atomic
+from internal_ca.files.atomic import public_dir, write_atomic
 from internal_ca.terraform.project import Project
 
 _LOCKS = "locks"
-_PUBLIC_DIR_MODE = 0o755
 
 
 def ledger_path(project: Project, stack: str) -> Path:
@@ -55,8 +54,6 @@ def update_ledger(project: Project, stack: str, change: Callable[[Ledger], Ledge
     with _locked(project, stack):
         ledger = load_ledger(project, stack)
         updated = change(ledger)
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.parent.chmod(_PUBLIC_DIR_MODE)  # committed and public, whatever the umask
+        public_dir(path.parent)  # committed and public, whatever the umask
         write_atomic(path, serialise(updated), secret=False)
     return path

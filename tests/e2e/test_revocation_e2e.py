@@ -140,6 +140,7 @@ def test_root_crl_verifies_with_the_ca_certificate(drill: Drill) -> None:
 
 def test_crl_files_are_public_pem_and_der(drill: Drill) -> None:
     folder = drill.project.root / "crl"
+    assert folder.stat().st_mode & 0o777 == 0o755  # public, though the CLI runs under umask 077
     assert sorted(path.name for path in folder.iterdir()) == [
         "ca-crl.pem", "ca.crl", "issuing-crl.pem", "issuing.crl",
     ]  # fmt: skip
@@ -384,6 +385,8 @@ def test_mutual_tls_refuses_the_revoked_client_and_accepts_a_valid_one(
         (("client", "--reason", "superseded", "--serial", "CLIENT_OLD"), "is already revoked"),
         (("deep", "--reason", "superseded", "--ca", "ca"), "was issued by CA 'issuing'"),
         (("web", "--reason", "superseded", "--serial", "CLIENT_NEW"), "is service 'client'"),
+        (("web", "--reason", "superseded", "--serial", "ROOT"), "own certificate (the root)"),
+        (("deep", "--reason", "superseded", "--serial", "ISSUING"), "(an intermediate)"),
     ],
 )
 def test_bad_revoke_input_is_refused_and_the_ledger_unchanged(
@@ -394,6 +397,8 @@ def test_bad_revoke_input_is_refused_and_the_ledger_unchanged(
     serials = {
         "CLIENT_OLD": _serial(drill.before["client"]),
         "CLIENT_NEW": _serial(drill.after["client"]),
+        "ROOT": serial_hex((drill.files / "ca-crt.pem").read_text()),
+        "ISSUING": serial_hex((drill.files / "issuing-crt.pem").read_text()),
     }
     done = drill.project.cli("revoke", *(serials.get(arg, arg) for arg in args), check=False)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -450,6 +455,157 @@ def test_removing_a_ledger_entry_trips_the_guard(drill: Drill, tmp_path: Path) -
     assert refused.returncode == 1
     assert f"{dropped['ca']}/{dropped['serial']}" in refused.stderr
     assert "--allow-unrevoke" in refused.stderr
+
+
+def _other_ca_pem() -> str:
+    """A CA certificate of no stack here: what a pin of another CA looks like."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Staging CA")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_every_command_that_reads_a_ca_refuses_a_ca_that_is_not_the_pinned_one(
+    drill: Drill, tmp_path: Path
+) -> None:
+    """State and pin disagree (state of a staging schema, say): nothing is exported or signed."""
+    project = copy_project(drill.project, tmp_path / "copy")
+    (project.root / "pins" / "internal-ca" / "ca-crt.pem").write_text(_other_ca_pem())
+    before = {name: _tree(project.root / name) for name in ("crl", "revocations")}
+    out = tmp_path / "exported"
+    runs = {
+        "export": project.cli("export", str(out), check=False),
+        "export --no-crl": project.cli("export", "--no-crl", str(out), check=False),
+        "crl": project.cli("crl", check=False),
+        "verify": project.cli("verify", check=False),
+        "revoke": project.cli("revoke", "web", "--reason", "superseded", check=False),
+    }
+    for name, done in runs.items():
+        assert done.returncode == 1, (name, done.stdout + done.stderr)
+        assert "CA 'ca' in state has fingerprint" in done.stderr, name
+        assert "pins/internal-ca/ pins" in done.stderr, name
+        assert "the state belongs to another CA" in done.stderr, name
+    assert not out.exists()
+    assert {name: _tree(project.root / name) for name in before} == before
+
+
+def test_a_ledger_entry_under_the_wrong_ca_trips_plan_and_crl_and_is_not_called_revoked(
+    drill: Drill, tmp_path: Path
+) -> None:
+    """deep's serial under the root: the root's CRL would not revoke it, so say so."""
+    project = copy_project(drill.project, tmp_path / "copy")
+    path = project.root / "revocations" / "internal-ca.json"
+    ledger = json.loads(path.read_text())
+    serial = _serial(drill.after["deep"])
+    ledger["revoked"].append(
+        {
+            "ca": "ca",
+            "serial": serial,
+            "service": "deep",
+            "revoked_at": "2026-12-01T09:30:00Z",
+            "reason": "superseded",
+            "live": False,
+        }
+    )
+    path.write_text(json.dumps(ledger))
+    reason = "but state shows CA 'issuing' issued that serial (service 'deep')"
+    plan = project.cli("plan", check=False)
+    assert plan.returncode == 3, plan.stdout + plan.stderr
+    assert reason in plan.stderr
+    crl = project.cli("crl", check=False)
+    assert crl.returncode == 1 and reason in crl.stderr, crl.stderr
+    verify = project.cli("verify", check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    inventory = project.cli("inventory", check=False)
+    assert f"{serial}*" not in inventory.stdout
+
+
+def test_a_ledger_entry_naming_no_ca_of_the_stack_is_refused_at_synth(
+    drill: Drill, tmp_path: Path
+) -> None:
+    project = copy_project(drill.project, tmp_path / "copy")
+    path = project.root / "revocations" / "internal-ca.json"
+    ledger = json.loads(path.read_text())
+    ledger["revoked"][0]["ca"] = "nosuch"
+    path.write_text(json.dumps(ledger))
+    plan = project.cli("plan", check=False)
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "field 'ca' value 'nosuch' is not a CA of stack 'internal-ca'" in plan.stderr
+    assert "expected one of ['ca', 'issuing']" in plan.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "status", "message"),
+    [
+        ("missing", 2, "does not exist; expected the folder `internal-ca crl` wrote"),
+        ("file", 2, "is not a folder; expected the folder `internal-ca crl` wrote"),
+        ("empty", 1, "there is no CRL of CA 'ca' of stack 'internal-ca'"),
+        ("other", 1, "not signed by CA 'ca' of stack 'internal-ca'"),
+        ("garbage", 1, "not a DER CRL with a CRL number"),
+    ],
+)
+def test_inventory_crl_dir_refuses_what_is_not_the_stacks_crls(
+    drill: Drill, tmp_path: Path, setup: str, status: int, message: str
+) -> None:
+    folder = tmp_path / "crls"
+    if setup == "file":
+        folder.write_text("")
+    elif setup != "missing":
+        folder.mkdir()
+        for name in ("ca.crl", "issuing.crl"):
+            (folder / name).write_bytes((drill.project.root / "crl" / name).read_bytes())
+    if setup == "empty":
+        for name in ("ca.crl", "issuing.crl"):
+            (folder / name).unlink()
+    if setup == "other":
+        # The intermediate's CRL in the root's place: a valid CRL, of another CA.
+        (folder / "ca.crl").write_bytes((folder / "issuing.crl").read_bytes())
+    if setup == "garbage":
+        (folder / "ca.crl").write_bytes(b"not a CRL")
+    done = drill.project.cli("inventory", "--crl-dir", str(folder), check=False)
+    assert done.returncode == status, done.stdout + done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 3  # argparse: usage line, then the reason
+    assert "Traceback" not in done.stderr
+
+
+def test_crl_refuses_a_planted_crl_as_the_floor_and_writes_nothing(
+    drill: Drill, tmp_path: Path
+) -> None:
+    project = copy_project(drill.project, tmp_path / "copy")
+    crl_dir = project.root / "crl"
+    (crl_dir / "ca.crl").write_bytes((crl_dir / "issuing.crl").read_bytes())
+    before = _tree(crl_dir)
+    done = project.cli("crl", check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ca.crl: not signed by CA 'ca' of stack 'internal-ca'" in done.stderr
+    assert _tree(crl_dir) == before
 
 
 # --- leak canaries -----------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from ca_constructs import naming
 from internal_ca.errors import OperationError
@@ -13,6 +17,26 @@ from internal_ca.revocation.publish import ca_key_pem
 VARIABLE = naming.CaNames("ca").key_env_var
 _PEM = serialization.Encoding.PEM
 _PLAIN = serialization.NoEncryption()
+
+
+def _some_ca() -> x509.Certificate:
+    """A CA certificate no key in these tests matches: with no state, the variable decides."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+CA = _some_ca()
 
 
 def _ec_key(form: serialization.PrivateFormat) -> str:
@@ -32,7 +56,7 @@ def _ec_key(form: serialization.PrivateFormat) -> str:
 )
 def test_each_unencrypted_block_deploy_takes_is_taken(key: str) -> None:
     text = "Bag Attributes\n    localKeyID: 01\r\n" + key.replace("\n", "\r\n")
-    assert ca_key_pem(None, {VARIABLE: text}, "internal-ca", "ca") == key.strip()
+    assert ca_key_pem(None, {VARIABLE: text}, "internal-ca", "ca", CA) == key.strip()
 
 
 def test_an_encrypted_block_is_not_taken_for_the_key() -> None:
@@ -43,4 +67,4 @@ def test_an_encrypted_block_is_not_taken_for_the_key() -> None:
         serialization.BestAvailableEncryption(b"passphrase"),
     ).decode()
     with pytest.raises(OperationError, match=f"{VARIABLE} holds no unencrypted PEM private key"):
-        ca_key_pem(None, {VARIABLE: encrypted}, "internal-ca", "ca")
+        ca_key_pem(None, {VARIABLE: encrypted}, "internal-ca", "ca", CA)
