@@ -154,28 +154,37 @@ def main() -> None:
         def StreamStdio(self, request: Any, context: Any) -> Any:
             return iter(())
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS))
-    provider_rpc.add_ProviderServicer_to_server(ProviderService(), server)
-    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
-    stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
+    try:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS))
+        provider_rpc.add_ProviderServicer_to_server(ProviderService(), server)
+        controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
+        stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
 
-    client_cert = os.environ.get("PLUGIN_CLIENT_CERT", "").encode()
-    cert_field = ""
-    if client_cert:
-        cert_pem, key_pem, cert_der = _server_certificate()
-        # Terraform's client certificate is ECDSA P-521/SHA-512, which gRPC's BoringSSL does
-        # not accept for client authentication, so Go would send no certificate and the
-        # handshake would fail. The server side of auto-mTLS is kept (Terraform pins our
-        # cert), and the socket lives in a 0700 directory only this user can reach.
-        credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
-        server.add_secure_port(f"unix:{socket_path}", credentials)
-        cert_field = base64.b64encode(cert_der).decode().rstrip("=")
-    else:
-        server.add_insecure_port(f"unix:{socket_path}")
-    server.start()
-    line = f"{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|unix|{socket_path}|grpc|{cert_field}"
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+        client_cert = os.environ.get("PLUGIN_CLIENT_CERT", "").encode()
+        cert_field = ""
+        if client_cert:
+            cert_pem, key_pem, cert_der = _server_certificate()
+            # Terraform's client certificate is ECDSA P-521/SHA-512, which gRPC's BoringSSL does
+            # not accept for client authentication, so Go would send no certificate and the
+            # handshake would fail. The server side of auto-mTLS is kept (Terraform pins our
+            # cert), and the socket lives in a 0700 directory only this user can reach.
+            credentials = grpc.ssl_server_credentials(
+                [(key_pem, cert_pem)], require_client_auth=False
+            )
+            server.add_secure_port(f"unix:{socket_path}", credentials)
+            cert_field = base64.b64encode(cert_der).decode().rstrip("=")
+        else:
+            server.add_insecure_port(f"unix:{socket_path}")
+        server.start()
+        line = (
+            f"{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|unix|{socket_path}|grpc|{cert_field}"
+        )
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except BaseException:
+        # Terraform gone mid-handshake (the handshake line cannot be written): leave nothing.
+        cleanup()
+        raise
     signal.signal(signal.SIGTERM, lambda signum, frame: shutdown.set())
     try:
         shutdown.wait()

@@ -145,6 +145,19 @@ def plan_json_file(text: str) -> Path:
     return path
 
 
+def crl_folder(text: str) -> Path:
+    """An existing, readable folder, so a typo cannot pass as "no CRLs"."""
+    expected = "expected the folder `internal-ca crl` wrote"
+    path = _path(text, expected.removeprefix("expected "))
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{_shown(text)} does not exist; {expected}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a folder; {expected}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not readable; {expected}")
+    return path
+
+
 def _shown(text: str) -> str:
     """The value as typed, quoted; cut short so a pasted megabyte stays a one-line error."""
     return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."

@@ -209,6 +209,9 @@ def _report(
             )
             if old:
                 out.write(f"             old cert: {old}\n")
+        if uses_local_state(item.stack, workspace.env):
+            # A stack deployed once has no pre-apply copy: keep the checked result as one.
+            history.snapshot(workspace.project, item.stack)
         history.end_journal(history.journal_path(workspace.project, item.stack))
         _pin(workspace, item.stack, state, out)
     out.write("Done.\n")

@@ -10,7 +10,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from internal_ca.certs.facts import CertFacts, facts, iso, load_cert, utc_now
 from internal_ca.certs.outputs import StackOutputs, read_deployed
 from internal_ca.certs.pins import refuse_foreign_cas
 from internal_ca.certs.serials import openssl_hex
-from internal_ca.commands.arguments import days
+from internal_ca.commands.arguments import crl_folder, days
 from internal_ca.errors import OperationError
 from internal_ca.revocation.issuers import issued_certificates, revocation_of
 from internal_ca.revocation.ledger_file import load_ledger
@@ -100,21 +99,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--stack", default=None, help="only this stack (default: every stack)")
     parser.set_defaults(handler=inventory_command)
-
-
-def crl_folder(text: str) -> Path:
-    """An argparse type: an existing, readable folder, so a typo cannot pass as "no CRLs"."""
-    expected = "expected the folder `internal-ca crl` wrote"
-    path = Path(text)
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is an empty path; {expected}")
-    if not path.exists():
-        raise argparse.ArgumentTypeError(f"{text!r} does not exist; {expected}")
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a folder; {expected}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{text!r} is not readable; {expected}")
-    return path
 
 
 def inventory_command(args: argparse.Namespace) -> int:

@@ -3,14 +3,17 @@
 Terraform's local backend truncates the state file before rewriting it, so a deploy killed
 at the wrong moment leaves a 0-byte state. The state is not replaced by a home-made store;
 it is protected from outside:
-- before each apply, the state is copied atomically into state/history/ (0600 in 0700),
-  named by time and Terraform serial, keeping the newest few;
+- before each apply, the state is copied atomically into state/history/<stack>/ (0600 in
+  0700), named by time and Terraform serial, keeping the newest few;
 - while Terraform applies, each "Creation complete … [id=SERIAL]" line it prints is appended
-  to a journal beside the snapshots, so certificates issued by an apply that was then lost
-  are known by serial (and can be revoked);
-- `internal-ca recover` restores the newest good copy (the snapshot, or Terraform's own
-  .backup when it is newer and of the same lineage); the next deploy re-creates what was lost.
-Snapshots hold every key, exactly as the state does, and live beside it.
+  to a journal beside the snapshots (headed by the state's lineage), so certificates issued
+  by an apply that was then lost are known by serial (and can be revoked);
+- `internal-ca recover` restores the newest good copy of the state's own lineage (the
+  snapshot, or Terraform's own .backup when newer); the next deploy re-creates what was lost.
+Each stack has a folder of its own, so no stack can read, restore or prune another's copies
+(an earlier layout named them `<stack>-<time>-serial<N>.tfstate` side by side; those are
+still read, by an exact parse of the name, never by prefix). Snapshots hold every key,
+exactly as the state does, and live beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,14 @@ from internal_ca.terraform.project import Project
 
 HISTORY_DIR = "history"
 KEEP_SNAPSHOTS = 20
+_JOURNAL = "apply-journal"
+_LINEAGE_HEADER = "# lineage "
 _CREATED = re.compile(r"^([A-Za-z0-9_]+\.[A-Za-z0-9_-]+): Creation complete after \S+ \[id=(\S+)\]")
+_SNAPSHOT = re.compile(r"^(\d{8}T\d{6}Z)-serial(\d+)\.tfstate$")
+_LEGACY_SNAPSHOT = re.compile(r"^(.+)-(\d{8}T\d{6}Z)-serial(\d+)\.tfstate$")
+# Terraform writes "lineage" near the top of the file, so a state cut short mid-write
+# usually still names it.
+_LINEAGE_FIELD = re.compile(rb'"lineage"\s*:\s*"([0-9A-Za-z-]{1,64})"')
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,30 @@ class Snapshot:
     lineage: str
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What `recover` may restore for one stack, and why.
+
+    `lineage` is the state's last known lineage and `source` says where it was read;
+    `good` is the newest whole copy of that lineage (None if there is none); `ignored` are
+    this stack's whole copies of any other lineage, never restored.
+    """
+
+    lineage: str | None
+    source: str
+    good: Snapshot | None
+    ignored: tuple[Snapshot, ...]
+
+
 def history_dir(project: Project) -> Path:
     return project.state_dir / HISTORY_DIR
+
+
+def stack_history(project: Project, stack: str) -> Path:
+    """The stack's own folder of snapshots and journal."""
+    if not stack or stack in (".", "..") or "/" in stack or os.sep in stack:
+        raise OperationError(f"stack name {stack!r} cannot name a folder; expected a plain name")
+    return history_dir(project) / stack
 
 
 def state_file(project: Project, stack: str) -> Path:
@@ -49,13 +82,24 @@ def state_file(project: Project, stack: str) -> Path:
 
 
 def journal_path(project: Project, stack: str) -> Path:
+    return stack_history(project, stack) / _JOURNAL
+
+
+def _legacy_journal(project: Project, stack: str) -> Path:
     return history_dir(project) / f"{stack}.apply-journal"
 
 
-def _private_history(project: Project) -> Path:
-    folder = history_dir(project)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.chmod(0o700)
+def journal_paths(project: Project, stack: str) -> list[Path]:
+    """The stack's journal files that exist, the current layout's first."""
+    paths = (journal_path(project, stack), _legacy_journal(project, stack))
+    return [path for path in paths if path.is_file()]
+
+
+def _private_history(project: Project, stack: str) -> Path:
+    folder = stack_history(project, stack)
+    for path in (project.state_dir, history_dir(project), folder):
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)
     return folder
 
 
@@ -78,8 +122,36 @@ def _parse(path: Path) -> Snapshot | None:
     return None if data is None else Snapshot(path, data["serial"], data["lineage"])
 
 
+def snapshot_files(project: Project, stack: str) -> list[Path]:
+    """Every snapshot file of exactly this stack, whole or not, oldest first."""
+    found: list[Path] = []
+    folder = stack_history(project, stack)
+    if folder.is_dir():
+        found += [path for path in folder.iterdir() if _SNAPSHOT.match(path.name)]
+    found += list(_legacy_snapshots(project, stack))
+    return sorted(found, key=_age)
+
+
+def _legacy_snapshots(project: Project, stack: str) -> Iterator[Path]:
+    """Snapshots of the earlier flat layout whose name parses to exactly this stack."""
+    folder = history_dir(project)
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        parsed = _LEGACY_SNAPSHOT.match(path.name)
+        if parsed is not None and parsed.group(1) == stack and path.is_file():
+            yield path
+
+
+def _age(path: Path) -> tuple[float, str]:
+    try:
+        return (path.stat().st_mtime, path.name)
+    except OSError:
+        return (0.0, path.name)
+
+
 def snapshot(project: Project, stack: str) -> Snapshot | None:
-    """Copy the stack's state into state/history/ before an apply; None if there is none."""
+    """Copy the stack's state into its history folder before an apply; None if there is none."""
     current = state_file(project, stack)
     if not current.exists():
         return None
@@ -88,25 +160,28 @@ def snapshot(project: Project, stack: str) -> Snapshot | None:
         raise OperationError(
             f"state file {current} is damaged; nothing was applied. Run `internal-ca recover`"
         )
-    folder = _private_history(project)
+    folder = _private_history(project, stack)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = folder / f"{stack}-{stamp}-serial{parsed.serial}.tfstate"
-    write_atomic(path, current.read_text(), secret=True)
+    path = folder / f"{stamp}-serial{parsed.serial}.tfstate"
+    write_atomic(path, current.read_bytes(), secret=True)  # bytes: a subject may be UTF-8
     _prune(project, stack)
     return Snapshot(path, parsed.serial, parsed.lineage)
 
 
 def _prune(project: Project, stack: str) -> None:
-    snapshots = sorted(history_dir(project).glob(f"{stack}-*.tfstate"), key=os.path.getmtime)
-    for old in snapshots[:-KEEP_SNAPSHOTS]:
+    for old in snapshot_files(project, stack)[:-KEEP_SNAPSHOTS]:
         old.unlink(missing_ok=True)
 
 
 def start_journal(project: Project, stack: str) -> Path:
-    """A fresh journal for this apply; lines are appended as Terraform reports them."""
+    """A fresh journal for this apply, headed by the lineage of the state it starts from."""
+    _private_history(project, stack)
+    for stale in journal_paths(project, stack):
+        stale.unlink(missing_ok=True)
     path = journal_path(project, stack)
-    _private_history(project)
-    write_atomic(path, "", secret=True)
+    current = _parse(state_file(project, stack))
+    header = "" if current is None else f"{_LINEAGE_HEADER}{current.lineage}\n"
+    write_atomic(path, header, secret=True)
     return path
 
 
@@ -126,17 +201,38 @@ def end_journal(journal: Path) -> None:
     journal.unlink(missing_ok=True)
 
 
+def _journal_lines(project: Project, stack: str) -> list[str]:
+    paths = journal_paths(project, stack)
+    return paths[0].read_text(errors="replace").splitlines() if paths else []
+
+
 def journaled(project: Project, stack: str) -> list[tuple[str, str]]:
     """(address, id) of what the last unfinished apply created, in order."""
-    path = journal_path(project, stack)
-    if not path.exists():
-        return []
     entries = []
-    for line in path.read_text().splitlines():
+    for line in _journal_lines(project, stack):
+        if line.startswith("#"):
+            continue
         address, _, ident = line.partition(" ")
         if address and ident:
             entries.append((address, ident))
     return entries
+
+
+def journal_lineage(project: Project, stack: str) -> str | None:
+    """The lineage of the state the last unfinished apply started from, if it was recorded."""
+    for line in _journal_lines(project, stack):
+        if line.startswith(_LINEAGE_HEADER):
+            return line.removeprefix(_LINEAGE_HEADER).strip() or None
+    return None
+
+
+def first_apply_interrupted(project: Project, stack: str) -> bool:
+    """The unfinished apply started from no state at all: nothing older exists to restore."""
+    return (
+        journal_path(project, stack).is_file()
+        and journal_lineage(project, stack) is None
+        and not snapshot_files(project, stack)
+    )
 
 
 def issued(project: Project, stack: str) -> list[tuple[str, str]]:
@@ -150,8 +246,8 @@ def state_problem(project: Project, stack: str) -> str | None:
     current = state_file(project, stack)
     if current.exists():
         return None if _parse(current) is not None else f"{current} is {_damage(current)}"
-    if list(history_dir(project).glob(f"{stack}-*.tfstate")):
-        return f"{current} is missing, but {history_dir(project)} holds snapshots of it"
+    if snapshot_files(project, stack):
+        return f"{current} is missing, but {stack_history(project, stack)} holds snapshots of it"
     return None
 
 
@@ -170,17 +266,44 @@ def _damage(path: Path) -> str:
     return "not a Terraform state"
 
 
+def _damaged_lineage(path: Path) -> str | None:
+    """The lineage a damaged state file still names, if any (it may be cut short)."""
+    try:
+        found = _LINEAGE_FIELD.search(path.read_bytes()[:4096])
+    except OSError:
+        return None
+    return None if found is None else found.group(1).decode("ascii")
+
+
+def choose(project: Project, stack: str) -> Choice:
+    """The newest whole copy of the state's last known lineage, and the copies left aside.
+
+    The lineage is read, in order, from the damaged file itself, from the journal of the
+    interrupted apply (written from the state as it started), and last from the newest
+    snapshot: each snapshot is this very file taken before an apply, so the newest carries
+    the lineage it had last; an older lineage is from before the stack was started over.
+    """
+    current = state_file(project, stack)
+    copies = [parsed for path in snapshot_files(project, stack) if (parsed := _parse(path))]
+    lineage, source = _damaged_lineage(current), f"the damaged {current.name}"
+    if lineage is None:
+        lineage, source = journal_lineage(project, stack), "the journal of the interrupted apply"
+    if lineage is None and copies:
+        lineage, source = copies[-1].lineage, f"the newest snapshot {copies[-1].path.name}"
+    backup = _parse(current.with_name(f"{current.name}.backup"))
+    if lineage is None:
+        # Nothing else to compare with: only a .backup exists, and it is the only witness.
+        return Choice(None, "nothing", backup, ())
+    candidates = [copy for copy in copies if copy.lineage == lineage]
+    ignored = tuple(copy for copy in copies if copy.lineage != lineage)
+    if backup is not None and backup.lineage == lineage:
+        candidates.append(backup)
+    elif backup is not None:
+        ignored += (backup,)
+    good = max(candidates, key=lambda item: (item.serial, _age(item.path)), default=None)
+    return Choice(lineage, source, good, ignored)
+
+
 def latest_good(project: Project, stack: str) -> Snapshot | None:
-    """The newest whole copy: a snapshot, or Terraform's .backup if newer, same lineage."""
-    snapshots = [
-        parsed
-        for path in history_dir(project).glob(f"{stack}-*.tfstate")
-        if (parsed := _parse(path)) is not None
-    ]
-    backup = _parse(state_file(project, stack).with_name(f"{stack}.tfstate.backup"))
-    if not snapshots:
-        return backup
-    best = max(snapshots, key=lambda item: (item.serial, item.path.stat().st_mtime))
-    if backup is not None and backup.lineage == best.lineage and backup.serial > best.serial:
-        return backup
-    return best
+    """The newest whole copy of the state's own lineage: a snapshot or Terraform's .backup."""
+    return choose(project, stack).good

@@ -59,6 +59,13 @@ def load_local_state(project: Project, stack: str) -> object | None:
         "nothing was changed. Run `internal-ca recover` to restore the latest good copy, "
         "then `internal-ca deploy` re-creates what was lost"
     )
+    if history.latest_good(project, stack) is None and not history.first_apply_interrupted(
+        project, stack
+    ):
+        recover = (
+            f"nothing was changed. No good copy exists in {history.stack_history(project, stack)} "
+            "or a .backup; restore the state from your backups"
+        )
     if problem is not None:
         raise OperationError(
             f"state damaged: {problem}{_recovery_facts(project, stack)}; {recover}"

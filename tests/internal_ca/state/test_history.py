@@ -45,24 +45,35 @@ def test_no_state_no_snapshot(project: Project) -> None:
 
 def test_snapshots_are_bounded(project: Project) -> None:
     _write_state(project, 1)
-    folder = history.history_dir(project)
-    folder.mkdir(mode=0o700)
+    folder = history.stack_history(project, STACK)
+    folder.mkdir(mode=0o700, parents=True)
     for index in range(history.KEEP_SNAPSHOTS + 5):
-        old = folder / f"{STACK}-2026010{index:02d}-serial{index}.tfstate"
+        old = folder / f"20260101T0000{index:02d}Z-serial{index}.tfstate"
         old.write_text("{}")
         os.utime(old, (index, index))
     taken = history.snapshot(project, STACK)
-    kept = list(folder.glob(f"{STACK}-*.tfstate"))
+    kept = history.snapshot_files(project, STACK)
     assert len(kept) == history.KEEP_SNAPSHOTS
     assert taken is not None and taken.path in kept  # the newest stays, the oldest go
-    assert not (folder / f"{STACK}-2026010{0:02d}-serial0.tfstate").exists()
+    assert not (folder / "20260101T000000Z-serial0.tfstate").exists()
 
 
 def test_an_empty_state_is_damaged_and_read_only_commands_say_so(project: Project) -> None:
+    _write_state(project, 2)
+    history.snapshot(project, STACK)
     history.state_file(project, STACK).write_text("")
     assert history.state_problem(project, STACK) is not None
     with pytest.raises(OperationError, match=r"state damaged: .* Run `internal-ca recover`"):
         load_local_state(project, STACK)
+
+
+def test_an_empty_state_with_no_good_copy_points_to_backups_not_recover(
+    project: Project,
+) -> None:
+    history.state_file(project, STACK).write_text("")
+    with pytest.raises(OperationError, match=r"No good copy exists .* from your backups") as got:
+        load_local_state(project, STACK)
+    assert "internal-ca recover" not in str(got.value)
 
 
 def test_a_whole_state_is_loaded_as_written(project: Project) -> None:
