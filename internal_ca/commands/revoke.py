@@ -177,6 +177,12 @@ def _entry(request: _Request, stack: str, outputs: StackOutputs | None) -> Entry
             f"serial {serial} is service {known.owner!r}'s certificate in state, not "
             f"{request.service!r}'s; expected a serial of {request.service!r}"
         )
+    if outputs is not None and not cas:
+        # Synth refuses a ledger entry naming no CA of its own stack: never write one.
+        raise Refused(
+            f"stack {stack!r} has no CA; a certificate is revoked in the ledger of the stack "
+            "whose CA signed it: expected --stack with that stack's name"
+        )
     ca = request.ca or (known.ca if known else None) or current_ca or root_name(cas)
     if ca is None or (cas and ca not in cas):
         raise Refused(f"CA {ca!r} is not a CA of stack {stack!r}; expected one of {sorted(cas)}")

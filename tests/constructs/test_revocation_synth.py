@@ -6,20 +6,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cdktf
 import pytest
-from synth_helpers import synth_with
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_tls.provider import TlsProvider
+from synth_helpers import CA_SUBJECT, fresh_app, synth_with
 
 from ca_constructs.intermediate_ca import IntermediateCa
+from ca_constructs.key_spec import ecdsa
 from ca_constructs.service_cert import ServiceCert
 from stacks.ca_stack import CaStack
 
 LIVE = "4FAF003F016DF5EAB197E9FA4F82F786"
 
 
-def _ledger(folder: Path, *entries: dict[str, object]) -> None:
-    (folder / "revocations").mkdir()
-    text = json.dumps({"format": 1, "stack": "internal-ca", "revoked": list(entries)})
-    (folder / "revocations" / "internal-ca.json").write_text(text)
+def _ledger(folder: Path, *entries: dict[str, object], stack: str = "internal-ca") -> None:
+    (folder / "revocations").mkdir(exist_ok=True)
+    text = json.dumps({"format": 1, "stack": stack, "revoked": list(entries)})
+    (folder / "revocations" / f"{stack}.json").write_text(text)
 
 
 def _entry(serial: str, service: str, live: bool) -> dict[str, object]:
@@ -94,3 +98,55 @@ def test_bad_ledger_stops_synth_naming_file_entry_and_field(
     _ledger(tmp_path, bad)
     with pytest.raises(ValueError, match=r"revocations/internal-ca.json: entry 0: field 'reason'"):
         _two_services()
+
+
+def _cross_stack(services: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The CA's stack and a stack "edge" whose only services the CA in the other one signs.
+
+    Synthesized with validations, as `app.synth()` runs them.
+    """
+    app = fresh_app()
+    home = CaStack(app, "internal-ca", ca_subject=CA_SUBJECT, ca_key=ecdsa("P256"))
+    edge = TerraformStack(app, "edge")
+    TlsProvider(edge, "tls")
+    if services:
+        ServiceCert(edge, "api", ca=home.ca, dns_names=["api.internal"])
+    return (
+        json.loads(cdktf.Testing.synth(home, True)),
+        json.loads(cdktf.Testing.synth(edge, True)),
+    )
+
+
+def _record(doc: dict[str, Any]) -> object:
+    return doc.get("resource", {}).get("terraform_data", {}).get("revocation_ledger")
+
+
+def test_removing_cross_stack_services_changes_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cross-stack service's revocation is the signing CA's: `revoke --stack internal-ca
+    # --serial` writes it to that stack's ledger, whose CA keeps the record in state. The
+    # services' own stack holds no record, so removing them drops none.
+    monkeypatch.chdir(tmp_path)
+    _ledger(tmp_path, _entry(LIVE, "api", False))
+    home_with, edge_with = _cross_stack(services=True)
+    home_without, edge_without = _cross_stack(services=False)
+    assert _record(home_with) == _record(home_without)
+    assert _record(home_with) == {"input": {"entries": [f"ca/{LIVE}"]}}
+    assert _record(edge_with) is None
+    assert _record(edge_without) is None
+
+
+def test_a_stack_without_a_ca_cannot_hold_revocations_at_synth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why a CA-less stack never has a record in state to lose: its ledger could only name a
+    # CA of another stack, refused at synth while it has a service.
+    monkeypatch.chdir(tmp_path)
+    _ledger(tmp_path, _entry(LIVE, "api", False), stack="edge")
+    with pytest.raises(RuntimeError) as raised:
+        _cross_stack(services=True)
+    assert (
+        "revocations/edge.json: the entry for serial 4FAF003F016DF5EAB197E9FA4F82F786 (service "
+        "'api'): field 'ca' value 'ca' is not a CA of stack 'edge'; expected one of []"
+    ) in str(raised.value)

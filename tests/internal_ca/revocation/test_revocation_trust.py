@@ -338,3 +338,15 @@ def test_the_ledgers_folder_is_0755_under_umask_077(tmp_path: Path) -> None:
     assert path.parent.stat().st_mode & 0o777 == 0o755
     assert path.stat().st_mode & 0o777 == 0o644
     assert path.read_text() == serialise(Ledger(STACK, (_entry("ca", "0A"),)))
+
+
+def test_revoke_refuses_a_stack_without_a_ca_instead_of_writing_an_entry_synth_refuses(
+    tree: Hierarchy,
+) -> None:
+    """A service signed across stacks is revoked in its CA's stack; an edge stack has no CA."""
+    from internal_ca.commands.revoke import Refused, _entry, _Request
+
+    edge = StackOutputs("edge", (), tree.outputs().services, {}, None)
+    request = _Request(service="web", reason="superseded", serial=tree.serial(tree.web), ca="ca")
+    with pytest.raises(Refused, match=r"stack 'edge' has no CA; .* expected --stack"):
+        _entry(request, "edge", edge)
