@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ca_factory import self_signed_ca_pem
 from cert_checks import public_key_of_cert, public_key_of_private, serial_hex, write_private
 from e2e_project import (
     APP_HEADER,
@@ -459,28 +460,7 @@ def test_removing_a_ledger_entry_trips_the_guard(drill: Drill, tmp_path: Path) -
 
 def _other_ca_pem() -> str:
     """A CA certificate of no stack here: what a pin of another CA looks like."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Staging CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_ca_pem("Staging CA")
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

@@ -6,18 +6,14 @@ reaches Python as jsii's RuntimeError, carrying the project's ValueError text.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import cdktf
 import pytest
+from ca_factory import self_signed_ca_pem
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_tls.provider import TlsProvider
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from synth_helpers import fresh_app, make_stack
 
 from ca_constructs.existing_ca import ExistingCa
@@ -77,21 +73,8 @@ def test_an_entry_under_an_intermediate_created_after_the_ledger_was_read_passes
 
 
 def _adopted_stack(folder: Path) -> TerraformStack:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Adopted CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(ADOPTED_SERIAL)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "ca-crt.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = self_signed_ca_pem("Adopted CA", serial=ADOPTED_SERIAL, days=3650, backdate_days=1)
+    (folder / "ca-crt.pem").write_text(pem)
     stack = TerraformStack(fresh_app(), STACK)
     TlsProvider(stack, "tls")
     ca = ExistingCa(stack, "ca", cert_file="ca-crt.pem")
