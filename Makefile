@@ -48,8 +48,10 @@ lint: setup ## ruff, mypy, and the CI workflows (zizmor, actionlint)
 test: lint ## lint, type checks and the whole test suite
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
+# conformance_provider fails every test during which the stand-in got installed.
 conformance: setup ## the end-to-end tests on the real hashicorp/tls (CA_TLS_PROVIDER=registry, or mirror)
-	CA_TLS_PROVIDER=$(or $(CA_TLS_PROVIDER),registry) $(BIN)/pytest -m conformance -n 2 --dist loadfile $(PYTEST_ARGS)
+	CA_TLS_PROVIDER=$(or $(CA_TLS_PROVIDER),registry) PYTHONPATH=$(CURDIR)/tests/e2e$(if $(PYTHONPATH),:$(PYTHONPATH),) \
+		$(BIN)/pytest -m conformance -p conformance_provider -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup ## benchmarks into docs/benchmarks.md (QUICK=1 for N up to 100)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)

@@ -357,4 +357,8 @@ def read_ledger_file(path: Path, stack: str) -> Ledger:
         return Ledger(stack)
     except OSError as error:
         raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path}: is not UTF-8 text; expected the JSON ledger `internal-ca revoke` writes"
+        ) from None
     return parse_ledger(text, str(path), stack)

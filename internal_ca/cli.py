@@ -22,6 +22,7 @@ from internal_ca.commands import (
     verify,
 )
 from internal_ca.errors import Interrupted, OperationError
+from internal_ca.terraform.environment import ALLOW_DEBUG_LOG_VAR
 
 _COMMANDS = (
     deploy,
@@ -46,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
             "in the current folder (the nearest cdktf.json)."
         ),
     )
+    parser.add_argument(
+        "--allow-debug-log",
+        action="store_true",
+        help=(
+            "run even when TF_LOG or TF_LOG_* asks for DEBUG, TRACE or JSON logs, in which "
+            "Terraform and the provider write private keys (default: refused)"
+        ),
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMANDS:
         module.add_parser(subparsers)
@@ -54,12 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status so tests can call it directly."""
+    if "stdout" in _reopen_closed_streams():
+        print(
+            "internal-ca: standard output is closed; expected it open (redirect it to "
+            "/dev/null to discard the report)",
+            file=sys.stderr,
+        )
+        return 1
     args = build_parser().parse_args(argv)
     # Every command may write state copies, plans or keys: private from the first byte.
     os.umask(0o077)
     previous = {signum: signal.signal(signum, _interrupt) for signum in _STOP_SIGNALS}
+    allowed_before = os.environ.get(ALLOW_DEBUG_LOG_VAR)
+    if args.allow_debug_log:
+        # The environment check reads it, wherever a command builds Terraform's environment.
+        os.environ[ALLOW_DEBUG_LOG_VAR] = "1"
     try:
         status: int = args.handler(args)
+        _flush_report()
     except OperationError as error:
         if error.detail:
             print(error.detail, file=sys.stderr)
@@ -73,10 +94,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `internal-ca inventory --json | head` closes the pipe early; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        print(f"internal-ca: {_os_reason(error)}", file=sys.stderr)
+        return 1
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        if allowed_before is None:
+            os.environ.pop(ALLOW_DEBUG_LOG_VAR, None)
+        else:
+            os.environ[ALLOW_DEBUG_LOG_VAR] = allowed_before
     return status
+
+
+def _reopen_closed_streams() -> list[str]:
+    """Put /dev/null on a closed standard descriptor, and say which were closed.
+
+    A closed 0, 1 or 2 is reused by the next file opened (a state copy, a key), and a tool
+    started with it would read from or write into that file.
+    """
+    closed = []
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
+            closed.append(name)
+    return closed
+
+
+def _os_reason(error: OSError) -> str:
+    """One line for a file or tool the system refused: what, and the system's reason."""
+    reason = error.strerror or type(error).__name__
+    if error.filename is not None:
+        return f"cannot use {error.filename}: {reason}"
+    return reason
+
+
+def _flush_report() -> None:
+    """A report that cannot be written is not a success (a full disk, /dev/full)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        # What is still buffered is lost; the interpreter's own flush at exit must not fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise OperationError(
+            f"cannot write to standard output: {error.strerror or error}"
+        ) from None
 
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -9,13 +9,18 @@ certificate nothing else in state would vouch for. From then on every plan, depl
 inventory compares the CAs in state with those pins by SHA-256 fingerprint, and a plan that
 creates CAs or certificates while the state holds none of the pinned CAs is lost state,
 whatever the flags; the traffic-manager admins can take `ca-crt.pem` from there.
+
+Replacing a pinned CA needs --allow-ca-replacement, and then the deploy writes the new pin. A
+RootCa's replacement shows as a resource change; an ExistingCa has no resource, so its swap
+(another CA's certificate in its file) is told by the certificate the plan publishes in the
+CA's output, known at plan time.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -47,11 +52,26 @@ class PinCheck:
     """CAs the plan replaces or removes."""
     issued: frozenset[str] = frozenset()
     """Services the plan issues a first certificate for (on lost state: every one)."""
+    planned: Mapping[str, str] = field(default_factory=dict)
+    """CA name -> fingerprint of the certificate the plan publishes for it, where known at plan
+    time (an ExistingCa's file, a CA the plan keeps); a CA created or replaced is absent."""
+
+    @property
+    def swapped(self) -> dict[str, str]:
+        """Pinned CAs the plan changes to another certificate without replacing a resource (an
+        ExistingCa's file): CA name -> the planned fingerprint."""
+        return {
+            name: planned
+            for name, planned in self.planned.items()
+            if name in self.pins
+            and planned != self.pins[name]
+            and planned != self.in_state.get(name)
+        }
 
 
-def fingerprint(pem: str) -> str:
+def fingerprint(pem: str, owner: str = "pinned CA") -> str:
     """SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` prints it."""
-    der = load_cert(pem, "pinned CA").public_bytes(Encoding.DER)
+    der = load_cert(pem, owner).public_bytes(Encoding.DER)
     digest = hashlib.sha256(der).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
@@ -71,11 +91,15 @@ def load_pins(project: Project, stack: str) -> dict[str, str]:
     for path in sorted(folder.glob("*-crt.pem")) if folder.is_dir() else ():
         name = path.name.removesuffix("-crt.pem")
         try:
-            pins[name] = fingerprint(path.read_text())
-        except OperationError:
+            pins[name] = fingerprint(path.read_text(encoding="utf-8"))
+        except (OperationError, UnicodeDecodeError):
             raise OperationError(
                 f"{path} holds no PEM certificate; expected the pinned CA certificate "
                 "(restore it from git)"
+            ) from None
+        except OSError as error:
+            raise OperationError(
+                f"{path} cannot be read ({error.strerror}); expected the pinned CA certificate"
             ) from None
     return pins
 
@@ -111,6 +135,11 @@ def pin_check(project: Project, summary: Summary, state: StackState | None) -> P
         ),
         replaced=frozenset(ca.name for ca in summary.cas if ca.replaced),
         issued=frozenset(row.service for row in summary.services if row.action is Action.ISSUE),
+        planned={
+            row.name: fingerprint(row.ca_cert_pem, f"the planned certificate of CA {row.name!r}")
+            for row in summary.outputs
+            if row.ca_cert_pem is not None
+        },
     )
 
 
@@ -127,11 +156,13 @@ def pin_reasons(
             reasons.append(_lost_state_reason(check, where))
     else:
         reasons += _creation_reasons(check, initial=initial, where=where)
-    for name in sorted(check.replaced & set(check.pins)):
+    swapped = check.swapped
+    for name in sorted((check.replaced | set(swapped)) & set(check.pins)):
         if not allow_ca_replacement:
+            planned = f" (planned: {swapped[name]})" if name in swapped else ""
             reasons.append(
                 f"stack {check.stack}: the plan would replace or remove CA {name!r}, pinned "
-                f"in {where} as {check.pins[name]}; pass --allow-ca-replacement for a "
+                f"in {where} as {check.pins[name]}{planned}; pass --allow-ca-replacement for a "
                 "deliberate rotation, and commit the new pin it writes"
             )
     return reasons

@@ -43,7 +43,10 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-ca-replacement",
         action="store_true",
-        help="let the plan replace or destroy the CA key or certificate (re-issues everything)",
+        help=(
+            "let the plan replace or destroy a CA key or certificate, or adopt another CA's "
+            "certificate in an ExistingCa's cert_file (re-issues everything)"
+        ),
     )
     parser.add_argument(
         "--allow-destroy", action="store_true", help="let the plan remove service certificates"

@@ -6,7 +6,9 @@ report unless this module copies it: from `resource_changes`, only the address, 
 the replace paths and a short list of certificate fields, each checked for its expected type
 and shape; from `output_changes` and the configuration's outputs, only names, actions,
 sensitivity and references (joined, when the synthesized stack is at hand, with the key chains
-plan.key_flow finds in it). Anything else, or anything of the wrong shape, is dropped.
+plan.key_flow finds in it), and a CA output's planned certificate: public, and what the CA pins
+compare, since an adopted CA swapped in its file changes no resource, only that value.
+Anything else, or anything of the wrong shape, is dropped.
 Secret values are only ever compared or searched in place, to a yes/no (did this PEM text
 change, does this output hold a private key), and never kept. Error messages name a position
 in the document, never a value from it.
@@ -18,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ca_constructs import naming
 from ca_constructs.ledger import KEY_VERSION_FIELD, REASONS, RECORD_FIELD
 from internal_ca.certs.times import display_time
 from internal_ca.errors import OperationError
@@ -43,6 +46,8 @@ _REFERENCE = re.compile(
 # it): plan.key_flow follows them in the synthesized stack, which `--plan-json` lacks.
 _UNTRACED_ROOTS = frozenset({"local", "module", "path", "count", "each", "terraform", "self"})
 _MAX_TEXT = 1024
+_MAX_CERT_PEM = 64 * 1024
+CERT_BEGIN = "-----BEGIN CERTIFICATE-----"
 
 ACTIONS = frozenset({"no-op", "create", "read", "update", "delete"})
 ACTION_REASONS = frozenset(
@@ -284,6 +289,8 @@ class OutputChange:
     sensitive: bool
     key_sources: tuple[str, ...] = ()
     key_material: bool = False
+    ca_cert_pem: str | None = field(default=None, repr=False)
+    """A CA output's planned certificate PEM (public), when known at plan time; else None."""
 
     @property
     def kind(self) -> str:
@@ -457,6 +464,19 @@ def _holds_private_key(value: object) -> bool:
     return False
 
 
+def _planned_ca_cert(name: str, after: object, sensitive: bool) -> str | None:
+    """The `cert_pem` of a CA output's planned value: one PEM certificate block, or None (not
+    a CA output, unknown until apply, removed, sensitive, or of any other shape)."""
+    if sensitive or naming.classify_output(name)[0] != "ca" or not isinstance(after, dict):
+        return None
+    pem = after.get("cert_pem")
+    if not (isinstance(pem, str) and len(pem) <= _MAX_CERT_PEM):
+        return None
+    if not pem.strip().startswith(CERT_BEGIN) or pem.count("-----BEGIN") != 1:
+        return None
+    return pem
+
+
 def _leaves(references: list[str]) -> list[str]:
     """Terraform lists `a.b[0].c`, `a.b[0]` and `a.b` for one use of `a.b[0].c`: keep the first."""
     return [
@@ -533,6 +553,7 @@ def _output(
         sensitive=sensitive,
         key_sources=tuple(sorted(source for source in sources if source is not None)),
         key_material=not sensitive and _holds_private_key(body.get("after")),
+        ca_cert_pem=_planned_ca_cert(name, body.get("after"), sensitive),
     )
 
 

@@ -144,11 +144,12 @@ _OUTPUT_ACTIONS = {
 
 @dataclass(frozen=True)
 class OutputRow:
-    """One root output, by name: its value is never read into the summary.
+    """One root output, by name: of its value only a CA's planned certificate is kept.
 
     `key_sources` name where its value gets a private key (a reference, or a chain such as
     `local.k <- tls_private_key.ca.private_key_pem`); `key_material` says whether its planned
-    value holds a PEM private key. Both matter only when it is not sensitive.
+    value holds a PEM private key. Both matter only when it is not sensitive. `ca_cert_pem`
+    is a CA output's planned certificate when known at plan time, for the CA pins only.
     """
 
     name: str
@@ -156,6 +157,7 @@ class OutputRow:
     sensitive: bool
     key_sources: tuple[str, ...] = ()
     key_material: bool = False
+    ca_cert_pem: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def holds_private_key(self) -> bool:
@@ -580,6 +582,7 @@ def output_row(change: OutputChange) -> OutputRow:
         sensitive=change.sensitive,
         key_sources=change.key_sources,
         key_material=change.key_material,
+        ca_cert_pem=change.ca_cert_pem,
     )
 
 

@@ -2,7 +2,9 @@
 
 Without a timeout, the second of two concurrent deploys fails at once with "Error acquiring
 the state lock". A team would rather have it wait a little, so every state-changing command
-gets `-lock-timeout` through Terraform's own TF_CLI_ARGS_<command> variables.
+gets `-lock-timeout` through Terraform's own TF_CLI_ARGS_<command> variables. Those carry
+only this flag: a user's own TF_CLI_ARGS* could add `-state=` and is refused, never inherited
+(internal_ca.terraform.environment).
 """
 
 from __future__ import annotations
@@ -28,13 +30,6 @@ def lock_timeout(environ: Mapping[str, str]) -> str:
 
 
 def lock_timeout_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """TF_CLI_ARGS_<cmd> with -lock-timeout added, keeping whatever the user already set."""
+    """TF_CLI_ARGS_<cmd> for each locking command, holding -lock-timeout and nothing else."""
     flag = f"-lock-timeout={lock_timeout(environ)}"
-    result: dict[str, str] = {}
-    for command in _LOCKING_COMMANDS:
-        name = f"TF_CLI_ARGS_{command}"
-        existing = environ.get(name, "").strip()
-        if "-lock-timeout" in existing:
-            continue
-        result[name] = f"{existing} {flag}".strip()
-    return result
+    return {f"TF_CLI_ARGS_{command}": flag for command in _LOCKING_COMMANDS}

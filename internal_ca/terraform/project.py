@@ -41,7 +41,10 @@ class Project:
         try:
             data = json.loads(manifest.read_text())
         except FileNotFoundError:
-            raise OperationError(f"{manifest} does not exist; run synth first") from None
+            raise OperationError(
+                f"{manifest} does not exist: the app wrote no stacks; expected cdktf.json's "
+                '"app" to run a program that calls app.synth()'
+            ) from None
         except json.JSONDecodeError as error:
             raise OperationError(f"{manifest} is not valid JSON ({error.msg})") from None
         return sorted(data.get("stacks", {}))

@@ -4,7 +4,8 @@ The pipeline, in order: find the project (the nearest cdktf.json); choose the pr
 build the environment (quiet tools, CLI config, lock timeout); synthesize by running the app
 directly, as `cdktf synth` does without its Node CLI around it; drop any file in a stack's
 folder that the synth did not write (Terraform would load a planted `*.tf.json`); and run
-`terraform init` only when the providers, backend, lock file or provider source changed.
+`terraform init` only when the providers, backend, lock file or provider source changed, then
+prove which hashicorp/tls package the stack runs (a changed source installs it afresh).
 
 The process runs under umask 077 from `internal_ca.cli.main`, so everything written here is
 private. Temporary folders (plans and state copies, so keys) live under the project's private
@@ -33,11 +34,14 @@ from internal_ca.terraform.provider_source import (
     STANDIN,
     explain_init_failure,
     selected_mode,
+    uses_tls,
+    verify_installed,
 )
 from internal_ca.terraform.toolchain import run, tool_env
 
 _KEPT_IN_STACK_DIR = frozenset({".terraform", ".terraform.lock.hcl"})
 _INIT_STAMP = "internal-ca-init.json"
+_SOURCE_STAMP = "internal-ca-source.json"
 _TMP = "tmp"
 _STALE_TMP_SECONDS = 3600.0
 
@@ -133,6 +137,8 @@ def _config(project: Project) -> dict[str, object]:
     path = project.root / "cdktf.json"
     try:
         config = json.loads(path.read_text())
+    except UnicodeDecodeError:
+        raise OperationError(f"{path} is not UTF-8 text; expected cdktf's project file") from None
     except json.JSONDecodeError as error:
         raise OperationError(f"{path} is not valid JSON ({error.msg})") from None
     if not isinstance(config, dict):
@@ -147,7 +153,18 @@ def _app_command(project: Project, config: dict[str, object]) -> str:
             f'{project.root / "cdktf.json"} has no "app"; expected the command that runs '
             'main.py, e.g. ".venv/bin/python main.py"'
         )
-    shlex.split(app)  # a malformed command fails here, in Python's words, not the shell's
+    try:
+        shlex.split(app)  # a malformed command fails here, in Python's words, not the shell's
+    except ValueError as error:
+        raise OperationError(
+            f'{project.root / "cdktf.json"} "app" is not a command line ({error}); expected the '
+            'command that runs main.py, e.g. ".venv/bin/python main.py"'
+        ) from None
+    if "\0" in app:
+        raise OperationError(
+            f'{project.root / "cdktf.json"} "app" holds a NUL character; expected the command '
+            'that runs main.py, e.g. ".venv/bin/python main.py"'
+        )
     return app
 
 
@@ -195,28 +212,62 @@ def init_if_needed(workspace: Workspace, stack: str) -> None:
     locks/<stack>.terraform.lock.hcl, which is committed: cdktf.out/ is regenerated and
     git-ignored, and the lock file pins the provider's checksums for the whole team. The
     stand-in's checksums would be wrong for everyone else, so they are never recorded.
+    When the provider source changed, the installed packages and the working lock file go
+    first (Terraform would otherwise keep any package the lock file accepts, the stand-in
+    included); after init, `verify_installed` proves the package before anything runs it.
     """
     project, mode = workspace.project, workspace.mode
     kept = project.root / "locks" / f"{stack}.terraform.lock.hcl"
     working = project.stack_dir(stack) / ".terraform.lock.hcl"
+    data = project.stack_dir(stack) / ".terraform"
+    source_path = data / _SOURCE_STAMP
+    source = _source_fingerprint(workspace)
+    if not (source_path.is_file() and source_path.read_text() == source):
+        # Another source's package would be reused if it matches the working lock file.
+        _forget_providers(data, working)
     if mode != STANDIN and kept.is_file() and not _same_file(kept, working):
         shutil.copyfile(kept, working)
-    stamp_path = project.stack_dir(stack) / ".terraform" / _INIT_STAMP
+    stamp_path = data / _INIT_STAMP
     stamp = _init_fingerprint(workspace, stack, working)
-    if stamp_path.is_file() and stamp_path.read_text() == stamp:
-        return
-    done = workspace.terraform(stack, "init", "-input=false", "-no-color")
-    if done.returncode != 0:
-        output = done.stdout + done.stderr
-        explained = explain_init_failure(output, mode)
-        if explained:
-            raise OperationError(explained)
-        raise diagnostics.failure(f"terraform init failed for stack {stack!r}", output)
+    if not (stamp_path.is_file() and stamp_path.read_text() == stamp):
+        done = workspace.terraform(stack, "init", "-input=false", "-no-color")
+        if done.returncode != 0:
+            output = done.stdout + done.stderr
+            explained = explain_init_failure(output, mode)
+            if explained:
+                raise OperationError(explained)
+            raise diagnostics.failure(f"terraform init failed for stack {stack!r}", output)
+    config = json.loads((project.stack_dir(stack) / "cdk.tf.json").read_text())
+    try:
+        if uses_tls(config):
+            verify_installed(project, stack, mode, working)
+    except OperationError:
+        _forget_providers(data, working)
+        raise
     if mode != STANDIN and working.is_file():
         kept.parent.mkdir(exist_ok=True)
         shutil.copyfile(working, kept)
-    stamp_path.parent.mkdir(mode=0o700, exist_ok=True)
+    data.mkdir(mode=0o700, exist_ok=True)
     stamp_path.write_text(_init_fingerprint(workspace, stack, working))
+    source_path.write_text(source)
+
+
+def _forget_providers(data: Path, working_lock: Path) -> None:
+    """The next init installs hashicorp/tls afresh, from the current source only."""
+    shutil.rmtree(data / "providers", ignore_errors=True)
+    for stamp in (_INIT_STAMP, _SOURCE_STAMP):
+        (data / stamp).unlink(missing_ok=True)
+    working_lock.unlink(missing_ok=True)
+
+
+def _source_fingerprint(workspace: Workspace) -> str:
+    """Where hashicorp/tls comes from: the mode and the CLI config that installs it."""
+    cli_config = Path(workspace.env.get("TF_CLI_CONFIG_FILE") or "/nonexistent")
+    parts = {
+        "mode": workspace.mode,
+        "cli_config": cli_config.read_text() if cli_config.is_file() else "",
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _same_file(one: Path, other: Path) -> bool:

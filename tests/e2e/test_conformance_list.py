@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +94,83 @@ def test_the_readme_lists_each_skip_and_its_reason(collected: list[dict[str, Any
     expected = skip_table(collected)
     wanted = "\n".join(f"| `{what}` | {reason} |" for what, reason in sorted(expected))
     assert readme_table() == expected, f"README {SECTION!r} should list:\n{wanted}"
+
+
+# `make conformance` fails a test that ran on the stand-in (tests/e2e/conformance_provider.py).
+
+INNER_TEST = """
+import os
+import subprocess
+
+from tls_standin.install import write_cli_config
+
+
+def test_installs_what_it_is_given(tmp_path):
+    stack = tmp_path / "project" / "cdktf.out" / "stacks" / "internal-ca"
+    stack.mkdir(parents=True)
+    (stack / "main.tf.json").write_text(
+        '{"terraform": {"required_providers": {"tls": '
+        '{"source": "hashicorp/tls", "version": "4.1.0"}}}}'
+    )
+    env = dict(os.environ, CHECKPOINT_DISABLE="1")
+    if os.environ.get("INNER_INSTALLS_STANDIN"):
+        env["TF_CLI_CONFIG_FILE"] = str(write_cli_config(tmp_path / "standin"))
+        subprocess.run(["terraform", "init", "-input=false"], cwd=stack, env=env, check=True,
+                       capture_output=True)
+"""
+
+
+def run_with_the_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """A pytest session with the plugin, as the Makefile's conformance target loads it."""
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "pytest.ini").write_text("[pytest]\ntmp_path_retention_policy = none\n")
+    (inner / "test_inner.py").write_text(INNER_TEST)
+    environ = dict(os.environ)
+    environ.pop("PYTEST_XDIST_WORKER", None)
+    environ.update(PYTHONPATH=str(REPO / "tests" / "e2e"), **env)
+    return subprocess.run(
+        [
+            *(
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "conformance_provider",
+                "-p",
+                "no:cacheprovider",
+            ),
+            *("-c", str(inner / "pytest.ini"), "--basetemp", str(tmp_path / "base"), "-n", "1"),
+            *("-q", str(inner)),
+        ],
+        cwd=inner,
+        env=environ,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+
+
+def test_a_conformance_run_on_the_standin_fails(tmp_path: Path) -> None:
+    done = run_with_the_check(tmp_path, CA_TLS_PROVIDER="registry", INNER_INSTALLS_STANDIN="1")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "1 passed, 1 error" in done.stdout
+    assert "CA_TLS_PROVIDER=registry but this test ran on the offline stand-in" in done.stdout
+
+
+def test_a_conformance_run_without_the_standin_passes(tmp_path: Path) -> None:
+    done = run_with_the_check(tmp_path, CA_TLS_PROVIDER="mirror")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_the_standin_run_itself_is_not_checked(tmp_path: Path) -> None:
+    done = run_with_the_check(tmp_path, CA_TLS_PROVIDER="standin", INNER_INSTALLS_STANDIN="1")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_make_conformance_loads_the_check() -> None:
+    done = subprocess.run(
+        ["make", "-n", "conformance"], cwd=REPO, text=True, capture_output=True, check=True
+    )
+    assert "-m conformance -p conformance_provider" in done.stdout
+    assert f"PYTHONPATH={REPO / 'tests' / 'e2e'}" in done.stdout

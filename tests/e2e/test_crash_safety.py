@@ -1,16 +1,19 @@
 """Kill a deploy anywhere: nothing is lost, the CA is never re-made, "done" only when done.
 
-A campaign of SIGKILLs at random moments of the apply, on local state: sometimes Terraform
-alone, sometimes the whole process group, sometimes the provider. After each trial the
+A campaign of signals at random moments of the apply, on local state: SIGKILL to Terraform
+alone, to the whole process group or to the provider, and the signals a closed terminal or
+a CI runner sends to the whole process group (SIGHUP, SIGTERM). After a SIGKILL the
 README's recovery (`internal-ca recover` when a command says the state is damaged, then
-`internal-ca deploy`) must converge to a clean plan with the same CA and one certificate
-per service, and no key material may be left outside state/. A service the deploys never
-change keeps its certificate (same serial) through every kill and recovery.
+`internal-ca deploy`) must converge; a caught signal must leave the state file whole, so
+the next deploy needs no recovery. Either way the campaign ends each trial on a clean plan
+with the same CA and one certificate per service, and no key material may be left outside
+state/. A service the deploys never change keeps its certificate (same serial) throughout.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import re
@@ -20,7 +23,14 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_project import PEM_PRIVATE_KEY, TempProject, descendants, redact, service_line
+from e2e_project import (
+    PEM_PRIVATE_KEY,
+    STACK,
+    TempProject,
+    descendants,
+    redact,
+    service_line,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.conformance]
 
@@ -29,6 +39,8 @@ STEADY = "steady"
 SERVICES = sorted([*ROTATED, STEADY])
 TRIALS = 20
 _PROGRESS = re.compile(r": (Creation|Destruction) complete")
+CAUGHT = {"group-hup": signal.SIGHUP, "group-term": signal.SIGTERM}
+"""Signals the CLI catches: it stops Terraform with one SIGINT, and the state stays whole."""
 
 
 def _app(version: int) -> str:
@@ -40,9 +52,12 @@ def _app(version: int) -> str:
 
 
 def _kill(deploy: subprocess.Popen[str], target: str) -> int:
-    """SIGKILL the target; returns how many processes it hit (0 if it was already gone)."""
+    """Signal the target; returns how many processes it hit (0 if it was already gone)."""
     if target == "group":
         os.killpg(deploy.pid, signal.SIGKILL)
+        return 1
+    if target in CAUGHT:
+        os.killpg(deploy.pid, CAUGHT[target])
         return 1
     # The stand-in runs as `python -m tls_standin`; the real provider as its own binary.
     needles = (
@@ -91,6 +106,15 @@ def _recover(project: TempProject) -> None:
         project.cli(*flags)
 
 
+def _whole_state(project: TempProject) -> bool:
+    """The local state file parses as a Terraform state, read here without the CLI."""
+    try:
+        data = json.loads((project.root / "state" / f"{STACK}.tfstate").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data.get("serial"), int) and isinstance(data.get("lineage"), str)
+
+
 def _leftover_key_files(project: TempProject) -> list[str]:
     """Key material outside state/: plan folders, state copies, keys in generated files."""
     found: list[str] = []
@@ -107,7 +131,7 @@ def _holds_key(path: Path) -> bool:
         return False
 
 
-def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
+def test_kill_campaign_on_local_state(tmp_path: Path) -> None:
     seed = int(os.environ.get("CRASH_SEED", time.time_ns() % 10_000))
     rng = random.Random(seed)
     project = TempProject(tmp_path / "project")
@@ -115,7 +139,7 @@ def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
     project.deploy()
     ca_serial = project.outputs()["ca"]["serial"]
     steady_serial = project.services()[STEADY]["serial"]
-    targets = ["terraform", "group", "provider"]
+    targets = ["terraform", "group", "provider", *CAUGHT]
     completed = 0
     hits = dict.fromkeys(targets, 0)
     for trial in range(TRIALS):
@@ -130,7 +154,12 @@ def test_sigkill_campaign_on_local_state(tmp_path: Path) -> None:
             assert project.plan_exit_code() == 0, f"{what}: exit 0 but the apply was incomplete"
         else:
             assert "Done." not in output, what
-        _recover(project)
+        if target in CAUGHT and killed:
+            assert code == 128 + CAUGHT[target], f"{what}: exit {code}"
+            assert _whole_state(project), f"{what}: the state file is not whole"
+            project.cli("deploy", "--auto-approve", "--max-reissue", str(len(ROTATED)))
+        else:
+            _recover(project)
         assert project.plan_exit_code() == 0, what
         assert project.outputs()["ca"]["serial"] == ca_serial, what
         services = project.services()

@@ -74,18 +74,23 @@ class AdoptedCa:
     key_pem: str = field(repr=False)
 
 
-@pytest.fixture(scope="module")
-def adopted_ca(tmp_path_factory: pytest.TempPathFactory) -> AdoptedCa:
-    """A team's CA made with openssl outside the project, as the recipe does (P-256 here)."""
-    folder = Path(tmp_path_factory.mktemp("adopted-ca"))
+def make_ca(folder: Path, subject: str) -> AdoptedCa:
+    """A CA made with openssl outside the project, as the recipe does (P-256 here)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
     key = folder / "ca-private-key.pem"
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(key))
     openssl(
         *("req", "-new", "-x509", "-days", "3650", "-key", str(key)),
-        *("-out", str(folder / "ca-crt.pem"), "-subj", "/C=GB/O=Adopted/CN=Adopted CA"),
+        *("-out", str(folder / "ca-crt.pem"), "-subj", subject),
     )
     return AdoptedCa((folder / "ca-crt.pem").read_text(), key.read_text())
+
+
+@pytest.fixture(scope="module")
+def adopted_ca(tmp_path_factory: pytest.TempPathFactory) -> AdoptedCa:
+    """The team's CA."""
+    return make_ca(Path(tmp_path_factory.mktemp("adopted-ca")), "/C=GB/O=Adopted/CN=Adopted CA")
 
 
 @contextmanager
@@ -229,6 +234,39 @@ def test_read_only_commands_check_the_adopted_ca_against_its_pin(
     done = project.cli("inventory", check=False)
     assert done.returncode == 1, redact(done.stdout + done.stderr)[-3000:]
     assert "CA 'ca' in state has fingerprint" in done.stderr and PIN_FOLDER in done.stderr
+
+
+def test_swapping_the_adopted_ca_file_is_a_ca_replacement(
+    adopted: TempProject, tmp_path: Path
+) -> None:
+    """Another CA's certificate and key in place of the adopted one: every service would be
+    signed by a CA the load balancers do not trust, so the pin rule for replacing a CA holds."""
+    project = copy_project(adopted, tmp_path / "swapped")
+    pin = project.root / "pins" / STACK / "ca-crt.pem"
+    pinned, pinned_fingerprint = pin.read_bytes(), sha256_fingerprint(pin)
+    other = make_ca(tmp_path / "other-ca", "/C=GB/O=Adopted/CN=Another CA")
+    (project.root / "ca-crt.pem").write_text(other.cert_pem)
+    new_fingerprint = sha256_fingerprint(project.root / "ca-crt.pem")
+    state = _state_file(project).read_bytes()
+    with ca_key(other):
+        for command in PLAN_AND_DEPLOY:
+            done = project.cli(*command, check=False)
+            output = done.stdout + done.stderr
+            assert done.returncode == GUARD_TRIPPED, redact(output)[-3000:]
+            assert PEM_PRIVATE_KEY not in output
+            (guard,) = [line for line in done.stderr.splitlines() if "internal-ca: guard:" in line]
+            assert (
+                f"the plan would replace or remove CA 'ca', pinned in {PIN_FOLDER} as "
+                f"{pinned_fingerprint} (planned: {new_fingerprint}); pass --allow-ca-replacement"
+            ) in guard
+        assert _state_file(project).read_bytes() == state
+        assert pin.read_bytes() == pinned
+        done = project.cli("deploy", "--auto-approve", "--allow-ca-replacement", check=False)
+    assert done.returncode == 0, redact(done.stdout + done.stderr)[-3000:]
+    assert sha256_fingerprint(pin) == new_fingerprint
+    for name, service in project.services().items():
+        verified = openssl("verify", "-CAfile", str(pin), input=service["cert_pem"], check=False)
+        assert verified.returncode == 0, f"{name}: {verified.stdout}{verified.stderr}"
 
 
 @pytest.mark.parametrize("how", ["moved", "empty"])

@@ -80,16 +80,56 @@ def test_deploy_without_a_terminal_or_approval_is_refused(project: TempProject) 
 
 
 @standin_only("fills the provider mirror with the stand-in's executable")
-def test_a_provider_mirror_is_used_and_its_lock_file_kept(project: TempProject) -> None:
-    """A `terraform providers mirror`-style folder; here it holds the stand-in's executable."""
+def test_a_mirror_holding_the_standin_is_refused(project: TempProject) -> None:
+    """A `terraform providers mirror`-style folder holding the stand-in is not the real tls."""
     from tls_standin.install import write_cli_config
 
     write_cli_config(project.root / "mirror-source")
     mirror = project.root / "mirror-source" / "mirror"
     assert (mirror / "registry.terraform.io" / "hashicorp" / "tls" / "4.1.0").is_dir()
-    project.deploy(CA_TLS_PROVIDER="mirror", CA_TLS_PROVIDER_MIRROR=str(mirror))
-    lock = project.root / "locks" / "internal-ca.terraform.lock.hcl"
-    assert 'provider "registry.terraform.io/hashicorp/tls"' in lock.read_text()
-    assert 'version     = "4.1.0"' in lock.read_text()
-    assert not (project.root / ".internal-ca" / "standin").exists()
-    assert "app" in project.services()
+    done = project.cli(
+        "deploy",
+        "--auto-approve",
+        "--initial",
+        check=False,
+        env={"CA_TLS_PROVIDER": "mirror", "CA_TLS_PROVIDER_MIRROR": str(mirror)},
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "internal-ca: stack 'internal-ca': the installed hashicorp/tls is a launcher script "
+        "(the offline stand-in), not HashiCorp's provider binary that CA_TLS_PROVIDER=mirror "
+        "asks for"
+    )
+    # Its checksum is not recorded for the team, and nothing ran on it.
+    assert not (project.root / "locks").exists()
+    assert not (project.root / "state").exists()
+    assert not (project.stack_dir / ".terraform" / "providers").exists()
+
+
+@standin_only("installs the stand-in first, then switches to a mirror")
+def test_switching_the_provider_source_never_reuses_the_installed_standin(
+    project: TempProject,
+) -> None:
+    """The stand-in's package matches the working lock file, so Terraform would keep it."""
+    project.deploy(CA_TLS_PROVIDER="standin")
+    mirror = project.root / "mirror"
+    package = mirror / "registry.terraform.io" / "hashicorp" / "tls" / "4.1.0" / "linux_amd64"
+    package.mkdir(parents=True)
+    executable = package / "terraform-provider-tls_v4.1.0_x5"
+    executable.write_bytes(b"\x7fELF: a package that is not the stand-in, and cannot run")
+    executable.chmod(0o755)
+    done = project.cli(
+        "plan",
+        check=False,
+        env={"CA_TLS_PROVIDER": "mirror", "CA_TLS_PROVIDER_MIRROR": str(mirror)},
+    )
+    # The mirror's package was installed and run (and fails to start); the stand-in never ran.
+    assert done.returncode == 1, done.stdout
+    installed = project.stack_dir / ".terraform" / "providers" / "registry.terraform.io"
+    installed = installed / "hashicorp" / "tls" / "4.1.0" / "linux_amd64"
+    assert installed.resolve() == package.resolve()
+    assert (
+        "tls_standin" not in (project.root / "locks" / "internal-ca.terraform.lock.hcl").read_text()
+    )
+    # And back: the stand-in mode installs and proves its own package again.
+    project.cli("plan", env={"CA_TLS_PROVIDER": "standin"})

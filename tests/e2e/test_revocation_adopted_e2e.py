@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from e2e_project import APP_HEADER, PEM_PRIVATE_KEY, TempProject, copy_project, openssl
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 VARIABLE = "TF_VAR_ca_private_key_pem"
 HEADER = APP_HEADER + "from ca_constructs.existing_ca import ExistingCa\n"

@@ -1,7 +1,10 @@
-"""SIGTERM and SIGHUP end plan and deploy cleanly: no temp folder, no child left, non-zero."""
+"""SIGTERM and SIGHUP end plan and deploy cleanly: no temp folder, no child left, non-zero;
+sent to the whole process group, they leave the state file whole."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -9,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_project import TempProject, copy_project, descendants, service_line
+from e2e_project import STACK, TempProject, copy_project, descendants, redact, service_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
@@ -65,3 +68,41 @@ def test_a_signal_leaves_no_temp_folder_and_no_child(
     assert list(tmp.iterdir()) == []
     alive = [pid for pid, _ in children if Path(f"/proc/{pid}").exists()]
     assert alive == []
+
+
+def _sighup_ignored(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = next(line for line in status.splitlines() if line.startswith("SigIgn:"))
+    return bool(int(ignored.split()[1], 16) & (1 << (signal.SIGHUP - 1)))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_signal_to_the_whole_group_stops_terraform_with_one_interrupt(
+    deployed: TempProject, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """A closed terminal (SIGHUP) or a CI runner (SIGTERM) signals every process at once.
+
+    Terraform must neither die of SIGHUP (it does not handle it) nor get a second interrupt
+    from us after its own SIGTERM ("exit now"): either can cut the state file short.
+    """
+    project = copy_project(deployed, tmp_path / "project")
+    project.write_app(
+        service_line("web", "web.internal.example") + service_line("api", "api.internal.example")
+    )
+    run = project.start("deploy", "--auto-approve")
+    deadline = time.monotonic() + 120
+    applying: list[int] = []
+    while not applying:
+        assert run.poll() is None, "the command ended before Terraform applied"
+        assert time.monotonic() < deadline, "Terraform never started applying"
+        time.sleep(0.02)
+        applying = [pid for pid, command in descendants(run.pid) if "terraform apply" in command]
+    hangup_ignored = _sighup_ignored(applying[0])
+    os.killpg(run.pid, signum)
+    output, _ = run.communicate(timeout=120)
+    if signum == signal.SIGHUP:
+        assert hangup_ignored, "Terraform was started with SIGHUP at its default: it dies of it"
+    assert run.returncode == 128 + signum, redact(output)[-2000:]
+    assert "Two interrupts received" not in output
+    state = json.loads((project.root / "state" / f"{STACK}.tfstate").read_text())
+    assert isinstance(state["serial"], int) and isinstance(state["lineage"], str)

@@ -140,7 +140,8 @@ def _run(project: Path, fail: str, *args: str, **extra: str) -> subprocess.Compl
         ("show", ("plan",)),
         ("init", ("deploy", "--auto-approve")),
         ("plan", ("deploy", "--auto-approve")),
-        ("apply", ("deploy", "--auto-approve")),
+        # The fake plan issues a certificate with no CA in state: a first deploy.
+        ("apply", ("deploy", "--auto-approve", "--initial")),
     ],
 )
 def test_no_error_path_echoes_a_key(project: Path, fail: str, args: tuple[str, ...]) -> None:

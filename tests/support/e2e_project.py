@@ -257,7 +257,11 @@ def provider_mode() -> str:
 
 
 # Where deploy writes Terraform's CLI config for each source, under .internal-ca/.
-_CLI_CONFIGS = {"standin": "standin/terraformrc", "mirror": "mirror.tfrc"}
+_CLI_CONFIGS = {
+    "standin": "standin/terraformrc",
+    "mirror": "mirror.tfrc",
+    "registry": "registry.tfrc",
+}
 
 
 def standin_only(reason: str) -> pytest.MarkDecorator:

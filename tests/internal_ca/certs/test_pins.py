@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from ca_factory import self_signed_ca_pem
 
 from internal_ca.certs.pins import (
     PinCheck,
     cas_in_state,
     fingerprint,
+    load_pins,
+    pin_check,
+    pin_dir,
     pin_reasons,
     refuse_foreign_cas,
     refuse_initial_when_pinned,
     write_pins,
 )
 from internal_ca.errors import OperationError
+from internal_ca.plan.model import summarize_plan
 from internal_ca.state.read import StackState, parse_state
 from internal_ca.terraform.project import Project
 
@@ -37,8 +37,9 @@ def _check(
     created: frozenset[str] = frozenset(),
     replaced: frozenset[str] = frozenset(),
     issued: frozenset[str] = frozenset(),
+    planned: dict[str, str] | None = None,
 ) -> PinCheck:
-    return PinCheck("s", pins or {}, in_state or {}, created, replaced, issued)
+    return PinCheck("s", pins or {}, in_state or {}, created, replaced, issued, planned or {})
 
 
 def _reasons(check: PinCheck, initial: bool = False, allow: bool = False) -> list[str]:
@@ -97,6 +98,36 @@ def test_replacing_a_pinned_ca_passes_with_its_flag() -> None:
 
 def test_a_ca_in_state_without_a_pin_passes() -> None:
     assert _reasons(_check(in_state={"ca": PINNED})) == []
+
+
+# An adopted CA swapped in its file (another CA's certificate and key) replaces no resource:
+# the certificate the plan publishes for it is what differs from the pin.
+
+
+def test_a_planned_ca_other_than_the_pinned_one_trips_as_a_replacement() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, planned={"ca": OTHER})
+    (reason,) = _reasons(check)
+    assert (
+        f"the plan would replace or remove CA 'ca', pinned in {WHERE} as {PINNED} "
+        f"(planned: {OTHER}); pass --allow-ca-replacement"
+    ) in reason
+
+
+def test_a_planned_ca_other_than_the_pinned_one_passes_with_its_flag() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, planned={"ca": OTHER})
+    assert _reasons(check, allow=True) == []
+
+
+def test_the_pinned_ca_planned_again_passes() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": PINNED}, planned={"ca": PINNED})
+    assert _reasons(check) == []
+
+
+def test_a_foreign_ca_planned_as_it_is_stays_foreign_whatever_the_flags() -> None:
+    """The plan keeps the CA the state holds: not a replacement the flag could allow."""
+    check = _check(pins={"ca": PINNED}, in_state={"ca": OTHER}, planned={"ca": OTHER})
+    (reason,) = _reasons(check, allow=True)
+    assert "another CA" in reason
 
 
 # Lost state for every CA kind (issue 18, item 5): an adopted CA creates nothing, so the plan
@@ -198,21 +229,7 @@ def test_initial_changes_nothing_for_a_stack_with_pins(check: PinCheck) -> None:
 
 
 def _ca_pem(common_name: str) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_ca_pem(common_name)
 
 
 def _adopted_state(cert_pem: str) -> StackState:
@@ -272,6 +289,43 @@ def test_an_unpinned_adopted_ca_passes_the_read_only_check(tmp_path: Path) -> No
     refuse_foreign_cas(_project(tmp_path), "s", _adopted_state(_ca_pem("Adopted CA")))
 
 
+def _plan_publishing(outputs: dict[str, tuple[object, bool]]) -> dict[str, object]:
+    """A plan JSON that changes only outputs: name -> (planned value, sensitive)."""
+    return {
+        "format_version": "1.2",
+        "planned_values": {},
+        "resource_changes": [],
+        "output_changes": {
+            name: {"actions": ["update"], "after": value, "after_sensitive": sensitive}
+            for name, (value, sensitive) in outputs.items()
+        },
+        "configuration": {"root_module": {"outputs": {name: {} for name in outputs}}},
+    }
+
+
+def test_the_plan_of_a_swapped_adopted_ca_is_refused_naming_the_new_fingerprint(
+    tmp_path: Path,
+) -> None:
+    pinned = _ca_pem("Adopted CA")
+    swapped = _ca_pem("Another CA")
+    state = _adopted_state(pinned)
+    project = _project(tmp_path)
+    write_pins(project, "s", state)
+    document = _plan_publishing(
+        {
+            "ca": ({"cert_pem": swapped, "serial": "1"}, False),
+            # Neither a service's certificate nor a sensitive output is a CA the pins judge.
+            "service_web": ({"cert_pem": _ca_pem("Service"), "serial": "2"}, False),
+            "other": ({"cert_pem": _ca_pem("Hidden"), "serial": "3"}, True),
+        }
+    )
+    check = pin_check(project, summarize_plan("s", document), state)
+    (reason,) = _reasons(check)
+    assert f"as {fingerprint(pinned)} (planned: {fingerprint(swapped)})" in reason
+    assert check.planned == {"ca": fingerprint(swapped)}
+    assert _reasons(check, allow=True) == []
+
+
 # --initial in a run of several stacks (item 13): it applies to the stacks with no pin.
 
 
@@ -295,3 +349,12 @@ def test_initial_is_refused_when_every_stack_has_a_pin(tmp_path: Path) -> None:
 
 def test_initial_is_allowed_for_a_new_stack_beside_a_pinned_one(tmp_path: Path) -> None:
     refuse_initial_when_pinned(_pinned(tmp_path, "a"), ["a", "b"])
+
+
+def test_a_pin_file_that_is_not_utf8_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    project = Project(root=tmp_path, tools=tmp_path)
+    folder = pin_dir(project, "s")
+    folder.mkdir(parents=True)
+    (folder / "ca-crt.pem").write_bytes(b"\xff\xfe not a certificate")
+    with pytest.raises(OperationError, match=r"ca-crt.pem holds no PEM certificate; expected"):
+        load_pins(project, "s")

@@ -184,3 +184,10 @@ def test_record_input_lists_every_entry_sorted() -> None:
     assert record_input(ledger) == {
         "entries": ["ca/4FAF003F016DF5EAB197E9FA4F82F786", "issuing/0A"]
     }
+
+
+def test_a_ledger_that_is_not_utf8_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "internal-ca.json"
+    path.write_bytes(b'{"format": 1, "stack": "\xff"}')
+    with pytest.raises(ValueError, match=r"internal-ca.json: is not UTF-8 text; expected"):
+        read_ledger_file(path, STACK)

@@ -86,13 +86,17 @@ def test_lock_timeout_defaults_to_two_minutes_for_plan_and_apply() -> None:
     assert env["TF_CLI_ARGS_apply"] == "-lock-timeout=120s"
 
 
-def test_lock_timeout_is_configurable_and_keeps_user_arguments() -> None:
-    env = lock_timeout_env({"INTERNAL_CA_LOCK_TIMEOUT": "5m", "TF_CLI_ARGS_plan": "-parallelism=2"})
-    assert env["TF_CLI_ARGS_plan"] == "-parallelism=2 -lock-timeout=5m"
+def test_lock_timeout_is_configurable() -> None:
+    env = lock_timeout_env({"INTERNAL_CA_LOCK_TIMEOUT": "5m"})
+    assert env["TF_CLI_ARGS_plan"] == "-lock-timeout=5m"
 
 
-def test_user_lock_timeout_wins() -> None:
-    assert "TF_CLI_ARGS_apply" not in lock_timeout_env({"TF_CLI_ARGS_apply": "-lock-timeout=9s"})
+def test_lock_timeout_never_inherits_the_users_arguments() -> None:
+    """A user's TF_CLI_ARGS_plan could say -state=elsewhere: only our own flag is set."""
+    user = {"TF_CLI_ARGS_plan": "-state=elsewhere", "TF_CLI_ARGS_apply": "-lock-timeout=9s"}
+    env = lock_timeout_env(user)
+    assert env["TF_CLI_ARGS_plan"] == "-lock-timeout=120s"
+    assert env["TF_CLI_ARGS_apply"] == "-lock-timeout=120s"
 
 
 def test_bad_lock_timeout_is_rejected() -> None:
