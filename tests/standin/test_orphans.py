@@ -21,8 +21,6 @@ from e2e_project import descendants
 
 from tls_standin.handshake import SOCKET_DIR_PREFIX
 
-pytestmark = pytest.mark.e2e
-
 KEYS = 40
 BOUND_SECONDS = 30.0
 """Far above the stand-in's own poll interval and its 2-second shutdown."""
