@@ -22,7 +22,7 @@ from internal_ca.commands import (
     verify,
 )
 from internal_ca.errors import Interrupted, OperationError
-from internal_ca.terraform.environment import ALLOW_DEBUG_LOG_VAR
+from internal_ca.terraform.environment import ALLOW_DEBUG_LOG_VAR, check_inherited
 
 _COMMANDS = (
     deploy,
@@ -74,12 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Every command may write state copies, plans or keys: private from the first byte.
     os.umask(0o077)
     previous = {signum: signal.signal(signum, _interrupt) for signum in _STOP_SIGNALS}
-    allowed_before = os.environ.get(ALLOW_DEBUG_LOG_VAR)
+    # Only the flag allows debug logs: a value inherited from a shell profile is not explicit.
+    allowed_before = os.environ.pop(ALLOW_DEBUG_LOG_VAR, None)
     if args.allow_debug_log:
         # The environment check reads it, wherever a command builds Terraform's environment.
         os.environ[ALLOW_DEBUG_LOG_VAR] = "1"
+    status: int | None = None
     try:
-        status: int = args.handler(args)
+        # Every command, before it reads or writes anything; the CLI-config rule, which
+        # depends on the provider source, is checked again where Terraform's env is built.
+        check_inherited(os.environ, real_provider=False)
+        status = args.handler(args)
         _flush_report()
     except OperationError as error:
         if error.detail:
@@ -91,9 +96,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal-ca: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
         return 128 + signum
     except BrokenPipeError:
-        # `internal-ca inventory --json | head` closes the pipe early; that is not an error.
+        # The reader left (`internal-ca inventory --json | head`). Only when the command had
+        # finished is its status kept; otherwise its work stopped where it was, and a deploy
+        # cut short there must not look like a success: the shell's status for SIGPIPE.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        if status is not None:
+            return status
+        print(
+            "internal-ca: standard output was closed; the command did not finish", file=sys.stderr
+        )
+        return 128 + signal.SIGPIPE
     except OSError as error:
         print(f"internal-ca: {_os_reason(error)}", file=sys.stderr)
         return 1
@@ -104,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ.pop(ALLOW_DEBUG_LOG_VAR, None)
         else:
             os.environ[ALLOW_DEBUG_LOG_VAR] = allowed_before
+    assert status is not None  # every other way out of the try returned
     return status
 
 

@@ -177,14 +177,20 @@ def _entry(request: _Request, stack: str, outputs: StackOutputs | None) -> Entry
             f"serial {serial} is service {known.owner!r}'s certificate in state, not "
             f"{request.service!r}'s; expected a serial of {request.service!r}"
         )
-    if outputs is not None and not cas:
+    if outputs is None:
+        # No state: no CA to check the entry against, and synth would refuse a wrong one.
+        raise Refused(
+            f"stack {stack!r} has nothing deployed (no state); expected a deployed stack: "
+            "restore its state first if it was lost"
+        )
+    if not cas:
         # Synth refuses a ledger entry naming no CA of its own stack: never write one.
         raise Refused(
             f"stack {stack!r} has no CA; a certificate is revoked in the ledger of the stack "
             "whose CA signed it: expected --stack with that stack's name"
         )
     ca = request.ca or (known.ca if known else None) or current_ca or root_name(cas)
-    if ca is None or (cas and ca not in cas):
+    if ca is None or ca not in cas:
         raise Refused(f"CA {ca!r} is not a CA of stack {stack!r}; expected one of {sorted(cas)}")
     revoked_ca = ca_entries(cas).get((ca, serial))
     if revoked_ca is not None:

@@ -350,3 +350,11 @@ def test_revoke_refuses_a_stack_without_a_ca_instead_of_writing_an_entry_synth_r
     request = _Request(service="web", reason="superseded", serial=tree.serial(tree.web), ca="ca")
     with pytest.raises(Refused, match=r"stack 'edge' has no CA; .* expected --stack"):
         _entry(request, "edge", edge)
+
+
+def test_revoke_refuses_a_stack_with_no_state_instead_of_writing_an_unchecked_entry() -> None:
+    from internal_ca.commands.revoke import Refused, _entry, _Request
+
+    request = _Request(service="web", reason="superseded", serial="0A", ca="no-such-ca")
+    with pytest.raises(Refused, match=r"stack 'edge' has nothing deployed \(no state\)"):
+        _entry(request, "edge", None)
