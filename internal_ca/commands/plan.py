@@ -49,9 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="FILE",
         help=(
             "summarize this `terraform show -json PLANFILE` output instead of planning "
-            "(it holds keys: keep it private and delete it); without the synthesized stack, "
-            "an output is judged by its own references and planned value only, so a key "
-            "passed through a local or a terraform_data is not traced"
+            "(it holds keys: keep it private and delete it); without the synthesized stack "
+            "a non-sensitive output whose value comes through a reference only that stack "
+            "could follow (a local, a module output, a terraform_data or any resource outside "
+            "hashicorp/tls) counts as holding a private key and trips the guard: run plan "
+            "without --plan-json to trace it"
         ),
     )
     parser.set_defaults(handler=plan_command)

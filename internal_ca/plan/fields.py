@@ -44,7 +44,9 @@ _REFERENCE = re.compile(
 )
 # Roots whose value cannot be followed from the plan's configuration JSON (locals are not in
 # it): plan.key_flow follows them in the synthesized stack, which `--plan-json` lacks.
-_UNTRACED_ROOTS = frozenset({"local", "module", "path", "count", "each", "terraform", "self"})
+_UNTRACED_ROOTS = frozenset({"local", "module", "count", "each", "self"})
+# Roots whose every value is a known name or folder (`path.module`, `terraform.workspace`).
+_KEY_FREE_ROOTS = frozenset({"path", "terraform"})
 _MAX_TEXT = 1024
 _MAX_CERT_PEM = 64 * 1024
 CERT_BEGIN = "-----BEGIN CERTIFICATE-----"
@@ -90,6 +92,12 @@ KEY_HOLDING_TYPES = frozenset(
     }
 )
 """Resource and data types with a private key among their attributes."""
+NAMED_BY_CONTENT_TYPES = KEY_HOLDING_TYPES | {"tls_certificate"}
+"""Types whose attribute names say whether they hold a key (hashicorp/tls 4.1.0's schema):
+any other type's attribute may carry whatever its arguments hold (`terraform_data.output`)."""
+KEY_NAME_TEXT = "private_key"
+"""In the name of every key attribute (`private_key_pem`, `ca_private_key_pem`, ...) and of
+every variable this project treats as a key: the one rule for judging a name."""
 PRIVATE_KEY_TEXT = "PRIVATE KEY"
 """In every PEM private key's BEGIN line (PKCS#8, PKCS#1, SEC 1, OpenSSH, encrypted)."""
 KEY_ALGORITHMS = frozenset({"RSA", "ECDSA", "ED25519"})
@@ -281,7 +289,8 @@ class OutputChange:
     `key_sources` name where its value gets a private key: a reference of its expression (as
     `tls_private_key.ca.private_key_pem` or `var.ca_private_key_pem`), or a chain through the
     synthesized stack (as `local.k <- tls_private_key.ca.private_key_pem`); `key_material` says
-    whether its planned value holds a PEM private key.
+    whether its planned value holds a PEM private key. `untraced` name the references that only
+    the synthesized stack could follow (`local.k`), when it is not at hand: each may hold a key.
     """
 
     name: str
@@ -289,6 +298,7 @@ class OutputChange:
     sensitive: bool
     key_sources: tuple[str, ...] = ()
     key_material: bool = False
+    untraced: tuple[str, ...] = ()
     ca_cert_pem: str | None = field(default=None, repr=False)
     """A CA output's planned certificate PEM (public), when known at plan time; else None."""
 
@@ -486,8 +496,12 @@ def _leaves(references: list[str]) -> list[str]:
     ]
 
 
-def _key_source(reference: str, secret_variables: frozenset[str], where: str) -> str | None:
-    """The reference (head and attribute only) when it holds a private key, else None."""
+def _key_source(
+    reference: str, secret_variables: frozenset[str], where: str
+) -> tuple[str, bool | None]:
+    """The reference (head and attribute only), and whether it holds a private key: judged by
+    its name, or None when only the synthesized stack can tell (a local, a module output, an
+    attribute of a type outside hashicorp/tls, whose value is whatever its arguments hold)."""
     found = _REFERENCE.match(reference)
     if found is None:
         raise PlanFormatError(f"the plan JSON's {where} is not a reference")
@@ -495,14 +509,18 @@ def _key_source(reference: str, secret_variables: frozenset[str], where: str) ->
     shown = f"{head}.{attribute}" if attribute else head
     root, _, rest = head.partition(".")
     if root == "var":
-        return shown if rest in secret_variables or "private_key" in rest else None
+        return shown, rest in secret_variables or KEY_NAME_TEXT in rest
+    if root in _KEY_FREE_ROOTS:
+        return shown, False
     if root in _UNTRACED_ROOTS:
-        return None
+        return shown, None
     if root in ("data", "ephemeral"):
         root = rest.partition(".")[0]
-    if attribute is not None:
-        return shown if "private_key" in attribute else None
-    return shown if root in KEY_HOLDING_TYPES else None
+    if attribute is not None and KEY_NAME_TEXT in attribute:
+        return shown, True
+    if root not in NAMED_BY_CONTENT_TYPES:
+        return shown, None
+    return shown, attribute is None and root in KEY_HOLDING_TYPES
 
 
 def _references(expression: object, where: str) -> list[str]:
@@ -528,7 +546,7 @@ def _output(
     change: object,
     configured: object,
     secret_variables: frozenset[str],
-    chains: Sequence[str],
+    chains: Sequence[str] | None,
 ) -> OutputChange:
     where = f"output_changes.{name}"
     body = _object(change, where) if change is not None else {"actions": ["no-op"]}
@@ -542,17 +560,21 @@ def _output(
     )
     expression_where = f"{config_where}.expression"
     references = _leaves(_references(config.get("expression"), expression_where))
-    sources = {
+    judged = [
         _key_source(reference, secret_variables, f"{expression_where}.references")
         for reference in references
-    }
-    sources.update(chains)
+    ]
+    sources = {shown for shown, holds in judged if holds}
+    # With the stack's chains, what they did not find holds no key; without, it may.
+    untraced = {shown for shown, holds in judged if holds is None} if chains is None else set()
+    sources.update(chains or ())
     return OutputChange(
         name=name,
         actions=actions,
         sensitive=sensitive,
-        key_sources=tuple(sorted(source for source in sources if source is not None)),
+        key_sources=tuple(sorted(sources)),
         key_material=not sensitive and _holds_private_key(body.get("after")),
+        untraced=tuple(sorted(untraced)),
         ca_cert_pem=_planned_ca_cert(name, body.get("after"), sensitive),
     )
 
@@ -564,7 +586,8 @@ def read_outputs(
 
     `key_chains` are plan.key_flow's findings in the synthesized stack the plan was made from,
     by output name; without them (a saved plan JSON) an output's references are judged alone,
-    and a key passed through a local or a terraform_data goes unseen.
+    and those that only the stack could follow (a local, a module output, a terraform_data's
+    output) are listed as `untraced`: a key passed through them would otherwise go unseen.
     """
     plan = _plan(document)
     changes = _object(plan.get("output_changes"), "output_changes")
@@ -584,7 +607,7 @@ def read_outputs(
             changes.get(name),
             configured.get(name),
             secret_variables,
-            (key_chains or {}).get(name, ()),
+            None if key_chains is None else key_chains.get(name, ()),
         )
         for name in sorted(set(changes) | set(configured))
     ]

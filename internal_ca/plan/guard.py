@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ca_constructs import naming
-from internal_ca.plan.model import Action, OutputAction, Summary
+from internal_ca.plan.model import Action, OutputAction, OutputRow, Summary
 
 DEFAULT_MAX_REISSUE = 10
 REISSUING_ACTIONS = frozenset({Action.REISSUE, Action.REKEY})
+UNTRACED_NOTE = (
+    "not traceable without the synthesized stack; run `internal-ca plan` without --plan-json"
+)
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,22 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+def _leak_source(row: OutputRow) -> str:
+    """Where an output gets (or may get) a key: names only, the surest finding first."""
+    if row.key_sources:
+        return f"from {', '.join(row.key_sources)}"
+    if row.key_material:
+        return "its planned value is a private key"
+    return f"from {', '.join(row.untraced)}: {UNTRACED_NOTE}"
+
+
 def output_leaks_private_key(summary: Summary, options: GuardOptions) -> str | None:
     """Terraform prints a non-sensitive output in every plan and apply log: a key there is lost.
 
     No flag allows it. The reason names the outputs and where their value gets the key, as
     a reference or a chain through the stack (`local.k <- tls_private_key.ca.private_key_pem`),
-    never the value.
+    never the value. Without the synthesized stack (`--plan-json`) a reference only it could
+    follow (`local.k`) counts as a key: passing it would trust the one path the guard cannot see.
     """
     leaks = [
         row
@@ -46,17 +59,13 @@ def output_leaks_private_key(summary: Summary, options: GuardOptions) -> str | N
     ]
     if not leaks:
         return None
-    found = [
-        f"{row.name!r} (from {', '.join(row.key_sources)})"
-        if row.key_sources
-        else f"{row.name!r} (its planned value is a private key)"
-        for row in leaks
-    ]
+    found = [f"{row.name!r} ({_leak_source(row)})" for row in leaks]
     noun = "output" if len(leaks) == 1 else "outputs"
+    surely = all(row.key_sources or row.key_material for row in leaks)
     return (
-        f"stack {summary.stack}: non-sensitive {noun} {', '.join(found)} would print a private "
-        "key in every plan and deploy log; remove it, or mark it sensitive=True (and drop "
-        "Fn.nonsensitive); no flag allows this"
+        f"stack {summary.stack}: non-sensitive {noun} {', '.join(found)} "
+        f"{'would' if surely else 'may'} print a private key in every plan and deploy log; "
+        "remove it, or mark it sensitive=True (and drop Fn.nonsensitive); no flag allows this"
     )
 
 

@@ -17,14 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from internal_ca.errors import OperationError
-from internal_ca.plan.fields import KEY_HOLDING_TYPES
+from internal_ca.plan.fields import KEY_HOLDING_TYPES, KEY_NAME_TEXT
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 _SPACE = " \t\r\n"
-KEY_TEXT = "private_key"
-"""In the name of every key attribute (`private_key_pem`, `ca_private_key_pem`, ...) and of
-every variable this project treats as a key."""
 # Arguments through which no value reaches an attribute.
 _META_ARGUMENTS = frozenset(
     {"//", "lifecycle", "depends_on", "provider", "providers", "provisioner", "connection"}
@@ -65,6 +62,9 @@ _KEY_FREE = {
 }
 # Computed attributes that copy an argument.
 _COPIES = {"terraform_data": {"output": "input"}}
+# hashicorp/local's file types: managed, they write a file; as data, every attribute but
+# `filename` (content, content_base64, its hashes, id) is what a file holds.
+_LOCAL_FILES = frozenset({"local_file", "local_sensitive_file"})
 
 Reference = tuple[str, ...]
 """The names of one traversal, indices and splats dropped: `tls_private_key.x[0].private_key_pem`
@@ -84,10 +84,8 @@ def _skip_string(text: str, start: int, found: list[Reference]) -> int:
             index += 2
         elif char == '"':
             return index + 1
-        elif char in "$%" and text.startswith(char + char + "{", index):
-            index += 3
-        elif char in "$%" and text.startswith("{", index + 1):
-            index = _scan(text, index + 2, found, "}") + 1
+        elif (after := _interpolation(text, index, found)) is not None:
+            index = after
         else:
             index += 1
     return index
@@ -188,13 +186,21 @@ def _template(text: str, found: list[Reference]) -> None:
     """Scan each `${...}` and `%{...}` of a template string; `$${` and `%%{` are literal."""
     index = 0
     while index < len(text):
-        char = text[index]
-        if char in "$%" and text.startswith(char + char + "{", index):
-            index += 3
-        elif char in "$%" and text.startswith("{", index + 1):
-            index = _scan(text, index + 2, found, "}") + 1
-        else:
-            index += 1
+        after = _interpolation(text, index, found)
+        index = index + 1 if after is None else after
+
+
+def _interpolation(text: str, index: int, found: list[Reference]) -> int | None:
+    """Where a template continues after the `$${`/`%%{` (literal) or the `${...}`/`%{...}`
+    (scanned) at `index`; None when neither starts there. Quoted literals and templates share it."""
+    char = text[index]
+    if char not in "$%":
+        return None
+    if text.startswith(char + char + "{", index):
+        return index + 3
+    if text.startswith("{", index + 1):
+        return _scan(text, index + 2, found, "}") + 1
+    return None
 
 
 def references(value: object) -> list[Reference]:
@@ -243,7 +249,7 @@ def _attribute(steps: Reference) -> str:
     """The attribute a reference reads: its first step, or down to a deeper step named like a
     key (`outputs.web_private_key_pem` of a remote state, a key field of a variable)."""
     for index, step in enumerate(steps):
-        if KEY_TEXT in step:
+        if KEY_NAME_TEXT in step:
             return ".".join(steps[: index + 1])
     return steps[0] if steps else ""
 
@@ -253,7 +259,7 @@ def _node(reference: Reference) -> Node | None:
     root = reference[0]
     if root in ("local", "var"):
         deeper = _attribute(reference[2:])
-        return Node(root, "", reference[1], deeper if KEY_TEXT in deeper else "")
+        return Node(root, "", reference[1], deeper if KEY_NAME_TEXT in deeper else "")
     if root in ("data", "ephemeral"):
         if len(reference) < 3:
             return None
@@ -297,14 +303,18 @@ class _Stack:
 
     def is_source(self, node: Node) -> bool:
         """A private key itself: a key attribute, a key-holding block, a secret variable."""
-        if node.kind == "var" and (node.name in self.secret_variables or KEY_TEXT in node.name):
+        if node.kind == "var" and (
+            node.name in self.secret_variables or KEY_NAME_TEXT in node.name
+        ):
             return True
         if node.attribute or node.kind in ("local", "var"):
-            return KEY_TEXT in node.attribute
+            return KEY_NAME_TEXT in node.attribute
         if node.type in KEY_HOLDING_TYPES:
             return True
         block = self.blocks.get((node.kind, node.type, node.name), {})
-        return any(KEY_TEXT in argument for argument in block if argument not in _META_ARGUMENTS)
+        return any(
+            KEY_NAME_TEXT in argument for argument in block if argument not in _META_ARGUMENTS
+        )
 
     def _argument(self, key: tuple[str, str, str], argument: str) -> list[Node]:
         """What one argument of a block reads; `each.*` and `count.*` read for_each and count."""
@@ -341,9 +351,25 @@ class _Stack:
                 for argument in block:
                     if argument not in _META_ARGUMENTS:
                         found += self._argument(key, argument)
+        if node.kind == "data" and node.type in _LOCAL_FILES and node.attribute != "filename":
+            found += self._written_files()
         result = tuple(dict.fromkeys(found))
         self._edges[node] = result
         return result
+
+    def _written_files(self) -> list[Node]:
+        """Every file the stack writes, as what a `data.local_file` may read back.
+
+        Not only the writers whose `filename` matches: one file has many spellings
+        (`${path.module}/k`, `./k`, a format() or a module's output), so a match by expression
+        would miss some; the cost is a false alarm in a stack that writes a key to one file and
+        reads back another, which this project's constructs never do.
+        """
+        return [
+            Node(kind, type_name, name)
+            for kind, type_name, name in self.blocks
+            if kind == "resource" and type_name in _LOCAL_FILES
+        ]
 
     def chains(self, start: list[Node]) -> Iterator[tuple[Node, ...]]:
         """The shortest chain from the start nodes to each source they depend on."""

@@ -148,8 +148,10 @@ class OutputRow:
 
     `key_sources` name where its value gets a private key (a reference, or a chain such as
     `local.k <- tls_private_key.ca.private_key_pem`); `key_material` says whether its planned
-    value holds a PEM private key. Both matter only when it is not sensitive. `ca_cert_pem`
-    is a CA output's planned certificate when known at plan time, for the CA pins only.
+    value holds a PEM private key; `untraced` name references that only the synthesized stack
+    could follow, when it was not at hand (`--plan-json`), so any of them may carry a key. All
+    matter only when it is not sensitive. `ca_cert_pem` is a CA output's planned certificate
+    when known at plan time, for the CA pins only.
     """
 
     name: str
@@ -157,11 +159,13 @@ class OutputRow:
     sensitive: bool
     key_sources: tuple[str, ...] = ()
     key_material: bool = False
+    untraced: tuple[str, ...] = ()
     ca_cert_pem: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def holds_private_key(self) -> bool:
-        return bool(self.key_sources) or self.key_material
+        """Whether its value holds, or may hold, a private key."""
+        return bool(self.key_sources) or self.key_material or bool(self.untraced)
 
 
 @dataclass(frozen=True)
@@ -582,6 +586,7 @@ def output_row(change: OutputChange) -> OutputRow:
         sensitive=change.sensitive,
         key_sources=change.key_sources,
         key_material=change.key_material,
+        untraced=change.untraced,
         ca_cert_pem=change.ca_cert_pem,
     )
 

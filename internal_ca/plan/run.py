@@ -8,9 +8,10 @@ plan runs on a copy of the stack's config with that protection lifted for every 
 address, so the summary can still say how many certificates the change would re-issue.
 That copy is never applied and has no plan file to apply.
 
-The synthesized stack (`cdk.tf.json`) is read once, here: the plan JSON does not describe
-locals, so which outputs carry a private key is found by following references in it
-(plan.key_flow). A saved plan JSON (`internal-ca plan --plan-json`) comes without it.
+The synthesized stack (`cdk.tf.json`, read by `workspace.stack_config`) is needed here: the
+plan JSON does not describe locals, so which outputs carry a private key is found by following
+references in it (plan.key_flow). A saved plan JSON (`internal-ca plan --plan-json`) comes
+without it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from internal_ca.plan.key_flow import output_key_sources
 from internal_ca.plan.model import Summary, blocked_summary, summarize_plan
 from internal_ca.state.read import check_usable
 from internal_ca.terraform import diagnostics
-from internal_ca.terraform.workspace import Workspace
+from internal_ca.terraform.workspace import Workspace, stack_config
 
 MAX_PLAN_BYTES = 512 * 1024 * 1024
 """The largest plan JSON read; `--plan-json` is checked against it before any work."""
@@ -107,26 +108,6 @@ def lift_prevent_destroy(config: dict[str, Any], stack_dir: Path) -> None:
         local["path"] = str((stack_dir / local["path"]).resolve())
 
 
-def read_stack_config(stack_dir: Path) -> dict[str, Any]:
-    """The synthesized stack Terraform plans; errors give a position, never content."""
-    path = stack_dir / "cdk.tf.json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OperationError(f"{path} does not exist; expected the synthesized stack") from None
-    except UnicodeDecodeError:
-        raise OperationError(f"{path} is not UTF-8 text; expected the synthesized stack") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise OperationError(
-            f"{path} is not valid JSON (line {error.lineno}, column {error.colno})"
-        ) from None
-    if not isinstance(config, dict):
-        raise OperationError(f"{path} is not a JSON object; expected the synthesized stack")
-    return config
-
-
 def _review_plan(workspace: Workspace, stack: str, tmp: Path, config: dict[str, Any]) -> object:
     """Plan a copy of `config` (changed in place) with prevent_destroy lifted."""
     stack_dir = workspace.stack_dir(stack)
@@ -151,7 +132,7 @@ def planned(workspace: Workspace, stack: str) -> Iterator[PlannedStack]:
     """Plan one stack and summarize it; the plan file is deleted when the block ends."""
     check_usable(workspace.project, stack, workspace.env)
     stack_dir = workspace.stack_dir(stack)
-    config = read_stack_config(stack_dir)
+    config = stack_config(workspace.project, stack)
     key_chains = output_key_sources(config)
     with workspace.private_tempdir("plan") as tmp:
         plan_file = tmp / "plan"

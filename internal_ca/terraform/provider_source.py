@@ -5,7 +5,8 @@ The stand-in is test and offline infrastructure only. It is used when asked for 
 silently when the registry cannot be reached. Every mode installs through a CLI config of its
 own (registry mode's turns off ~/.terraformrc and the implied local mirrors), and after init
 `verify_installed` proves which package a stack will run: its `h1:` checksum must be in the
-lock file, and the real modes refuse the stand-in.
+lock file, and the real modes refuse the stand-in (`is_standin_package`, which `make
+conformance` uses too).
 """
 
 from __future__ import annotations
@@ -169,12 +170,12 @@ def uses_tls(config: Mapping[str, Any]) -> bool:
     return False
 
 
-def verify_installed(project: Project, stack: str, mode: str, lock: Path) -> None:
+def verify_installed(project: Project, stack: str, mode: str, lock: Path) -> str:
     """Prove which hashicorp/tls package the stack runs, and refuse one the mode did not ask for.
 
-    Registry and mirror: the package is not the stand-in (a launcher script, where HashiCorp
-    ships a compiled binary) and its checksum is one `lock` records. Stand-in: the package is
-    the one installed under the project's private folder.
+    Registry and mirror: the package is not the stand-in and its checksum is one `lock`
+    records. Stand-in: the package is the one installed under the project's private folder.
+    Returns the package's `h1:` checksum (public), so the caller can say what it recorded.
     """
     installed = project.stack_dir(stack) / ".terraform" / "providers" / TLS_ADDRESS
     packages = sorted(folder for folder in installed.glob("*/*") if folder.is_dir())
@@ -191,8 +192,8 @@ def verify_installed(project: Project, stack: str, mode: str, lock: Path) -> Non
                 f"stack {stack!r}: the installed hashicorp/tls ({digest}) is not the offline "
                 "stand-in that CA_TLS_PROVIDER=standin asked for"
             )
-        return
-    if _is_script(packages[0]):
+        return digest
+    if is_standin_package(packages[0]):
         raise OperationError(
             f"stack {stack!r}: the installed hashicorp/tls is a launcher script (the offline "
             f"stand-in), not HashiCorp's provider binary that CA_TLS_PROVIDER={mode} asks for"
@@ -203,9 +204,17 @@ def verify_installed(project: Project, stack: str, mode: str, lock: Path) -> Non
             f"checksums its lock file records; expected a package locks/{stack}.terraform.lock.hcl "
             "accepts"
         )
+    return digest
 
 
-def _is_script(package: Path) -> bool:
+def is_standin_package(package: Path) -> bool:
+    """Whether an unpacked hashicorp/tls package is the offline stand-in, judged by content.
+
+    HashiCorp ships one compiled binary; the stand-in is a `#!` launcher script. Deciding by
+    content keeps the product free of any tls_standin import, and one rule serves both
+    `verify_installed` and `make conformance`'s check. Terraform links a package to its
+    mirror, so the folder is followed.
+    """
     for path in package.resolve().rglob("*"):
         if path.is_file():
             with path.open("rb") as handle:

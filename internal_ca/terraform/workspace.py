@@ -20,11 +20,13 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from internal_ca.errors import OperationError
 from internal_ca.terraform import diagnostics
@@ -205,6 +207,31 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def stack_config(project: Project, stack: str) -> dict[str, Any]:
+    """A stack's synthesized cdk.tf.json, read in one place; errors give a position, never content.
+
+    The file holds every expression of the stack, keys passed through locals included, so a
+    message quotes none of it.
+    """
+    path = project.stack_dir(stack) / "cdk.tf.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OperationError(f"{path} does not exist; expected the synthesized stack") from None
+    except UnicodeDecodeError:
+        raise OperationError(f"{path} is not UTF-8 text; expected the synthesized stack") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise OperationError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}); expected the "
+            "synthesized stack"
+        ) from None
+    if not isinstance(config, dict):
+        raise OperationError(f"{path} is not a JSON object; expected the synthesized stack")
+    return config
+
+
 def init_if_needed(workspace: Workspace, stack: str) -> None:
     """`terraform init` when the providers, backend, lock file or provider source changed.
 
@@ -215,9 +242,12 @@ def init_if_needed(workspace: Workspace, stack: str) -> None:
     When the provider source changed, the installed packages and the working lock file go
     first (Terraform would otherwise keep any package the lock file accepts, the stand-in
     included); after init, `verify_installed` proves the package before anything runs it.
+    Without a committed lock file that proof is against the lock this install just wrote, so
+    the recorded checksum is named on stderr for review instead of passing as proven.
     """
     project, mode = workspace.project, workspace.mode
     kept = project.root / "locks" / f"{stack}.terraform.lock.hcl"
+    first_lock = mode != STANDIN and not kept.is_file()
     working = project.stack_dir(stack) / ".terraform.lock.hcl"
     data = project.stack_dir(stack) / ".terraform"
     source_path = data / _SOURCE_STAMP
@@ -227,8 +257,9 @@ def init_if_needed(workspace: Workspace, stack: str) -> None:
         _forget_providers(data, working)
     if mode != STANDIN and kept.is_file() and not _same_file(kept, working):
         shutil.copyfile(kept, working)
+    config = stack_config(project, stack)
     stamp_path = data / _INIT_STAMP
-    stamp = _init_fingerprint(workspace, stack, working)
+    stamp = _init_fingerprint(workspace, config, working)
     if not (stamp_path.is_file() and stamp_path.read_text() == stamp):
         done = workspace.terraform(stack, "init", "-input=false", "-no-color")
         if done.returncode != 0:
@@ -237,18 +268,23 @@ def init_if_needed(workspace: Workspace, stack: str) -> None:
             if explained:
                 raise OperationError(explained)
             raise diagnostics.failure(f"terraform init failed for stack {stack!r}", output)
-    config = json.loads((project.stack_dir(stack) / "cdk.tf.json").read_text())
     try:
-        if uses_tls(config):
-            verify_installed(project, stack, mode, working)
+        digest = verify_installed(project, stack, mode, working) if uses_tls(config) else None
     except OperationError:
         _forget_providers(data, working)
         raise
     if mode != STANDIN and working.is_file():
         kept.parent.mkdir(exist_ok=True)
         shutil.copyfile(working, kept)
+        if first_lock and digest:
+            print(
+                f"internal-ca: warning: stack {stack}: no committed lock file; recorded "
+                f"hashicorp/tls {digest} from this install in locks/{stack}.terraform.lock.hcl: "
+                "review and commit it; later runs must match it",
+                file=sys.stderr,
+            )
     data.mkdir(mode=0o700, exist_ok=True)
-    stamp_path.write_text(_init_fingerprint(workspace, stack, working))
+    stamp_path.write_text(_init_fingerprint(workspace, config, working))
     source_path.write_text(source)
 
 
@@ -274,9 +310,11 @@ def _same_file(one: Path, other: Path) -> bool:
     return other.is_file() and one.read_bytes() == other.read_bytes()
 
 
-def _init_fingerprint(workspace: Workspace, stack: str, lock: Path) -> str:
-    """What init depends on: the terraform block, the lock file and the provider source."""
-    config = json.loads((workspace.stack_dir(stack) / "cdk.tf.json").read_text())
+def _init_fingerprint(workspace: Workspace, config: Mapping[str, Any], lock: Path) -> str:
+    """What init depends on: the terraform block, the lock file and the provider source.
+
+    `config` is the stack's `stack_config`, read once per init.
+    """
     cli_config = Path(workspace.env.get("TF_CLI_CONFIG_FILE") or "/nonexistent")
     parts = {
         "terraform": config.get("terraform", {}),

@@ -3,9 +3,8 @@
 Loaded with `-p conformance_provider` (the Makefile's conformance target). When CA_TLS_PROVIDER
 asks for the real provider (registry or mirror), after every test it looks at each Terraform
 working directory under the session's temp folder: a test during which the stand-in got
-installed fails in its teardown, naming the package. The stand-in is recognised by what
-tls_standin.install writes: a `#!` launcher that runs `-m tls_standin`, where HashiCorp ships
-a compiled binary.
+installed fails in its teardown, naming the package. Whether a package is the stand-in is
+decided by `provider_source.is_standin_package`, the rule the product's own proof uses.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-TLS_PACKAGES = ("providers", "registry.terraform.io", "hashicorp", "tls")
+from internal_ca.terraform.provider_source import TLS_ADDRESS, is_standin_package
+
 REAL_MODES = ("registry", "mirror")
 
 
@@ -25,18 +25,10 @@ def standin_packages(root: Path) -> Iterator[Path]:
     for folder, dirs, _files in os.walk(root):
         if ".terraform" not in dirs:
             continue
-        installed = Path(folder, ".terraform", *TLS_PACKAGES)
+        installed = Path(folder, ".terraform", "providers", TLS_ADDRESS)
         for package in sorted(installed.glob("*/*")):
-            if any(_is_standin_launcher(path) for path in package.resolve().iterdir()):
+            if is_standin_package(package):
                 yield package
-
-
-def _is_standin_launcher(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    return head.startswith(b"#!") and b"tls_standin" in head
 
 
 _SEEN = pytest.StashKey[set[Path]]()

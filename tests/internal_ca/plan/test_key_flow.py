@@ -51,6 +51,47 @@ def test_a_key_passed_through_terraform_data_is_found_by_its_output() -> None:
     assert found == (f"terraform_data.carry.output <- {KEY}",)
 
 
+# A key written to a file, then read back by a data source naming the same file another way.
+WRITTEN = {"local_sensitive_file": {"k": {"filename": "./k.pem", "content": f"${{{KEY}}}"}}}
+READ_BACK = {"local_file": {"k": {"filename": "${path.module}/k.pem"}}}
+
+
+@pytest.mark.parametrize(
+    "attribute", ["content", "content_base64", "content_base64sha256", "content_md5", "id"]
+)
+def test_a_key_written_to_a_file_and_read_back_is_found(attribute: str) -> None:
+    found = sources(f"${{data.local_file.k.{attribute}}}", resource=WRITTEN, data=READ_BACK)
+    chain = f"data.local_file.k.{attribute} <- local_sensitive_file.k <- {KEY}"
+    assert found == (chain,)
+
+
+def test_a_read_back_file_names_every_written_file_that_holds_a_key() -> None:
+    """Any written file may be the one read back, whatever its `filename` says."""
+    written = {
+        "local_file": {"notes": {"filename": "notes.txt", "content": "hello"}},
+        "local_sensitive_file": {
+            "k": {"filename": "k.pem", "content_base64": f"${{base64encode({KEY})}}"}
+        },
+    }
+    read_back = {"local_sensitive_file": {"notes": {"filename": "notes.txt"}}}
+    found = sources("${data.local_sensitive_file.notes.content}", resource=written, data=read_back)
+    assert found == (f"data.local_sensitive_file.notes.content <- local_sensitive_file.k <- {KEY}",)
+
+
+def test_a_read_back_file_holds_no_key_when_no_written_file_does() -> None:
+    written = {
+        "local_file": {
+            "notes": {"filename": "n.txt", "content": "${tls_self_signed_cert.ca.cert_pem}"}
+        }
+    }
+    assert sources("${data.local_file.k.content}", resource=written, data=READ_BACK) == ()
+
+
+def test_a_read_back_files_name_is_only_its_filename() -> None:
+    found = sources("${data.local_file.k.filename}", resource=WRITTEN, data=READ_BACK)
+    assert found == ()
+
+
 def test_nested_locals_give_the_whole_chain() -> None:
     locals_ = {
         "outer": '${format("%s!", local.inner)}',

@@ -38,8 +38,9 @@ def out(
     sensitive: bool = False,
     key_sources: tuple[str, ...] = (),
     key_material: bool = False,
+    untraced: tuple[str, ...] = (),
 ) -> OutputRow:
-    return OutputRow(name, action, sensitive, key_sources, key_material)
+    return OutputRow(name, action, sensitive, key_sources, key_material, untraced)
 
 
 def with_outputs(*rows: OutputRow) -> Summary:
@@ -80,6 +81,29 @@ def test_output_leak_trips_on_an_existing_unchanged_leak() -> None:
 
 def test_output_leak_passes_the_removal_of_a_leak() -> None:
     row = out("leak", OutputAction.REMOVE, key_material=True)
+    assert output_leaks_private_key(with_outputs(row), SAFE) is None
+
+
+def test_output_leak_trips_on_a_reference_only_the_stack_could_follow() -> None:
+    """`--plan-json` has no synthesized stack: `local.k` may hold a key, and the reason says so."""
+    reason = output_leaks_private_key(with_outputs(out("o", untraced=("local.k",))), SAFE)
+    assert reason == (
+        "stack s: non-sensitive output 'o' (from local.k: not traceable without the "
+        "synthesized stack; run `internal-ca plan` without --plan-json) may print a private "
+        "key in every plan and deploy log; remove it, or mark it sensitive=True (and drop "
+        "Fn.nonsensitive); no flag allows this"
+    )
+
+
+def test_output_leak_names_a_sure_source_before_an_untraced_one() -> None:
+    row = out("o", key_sources=KEY_SOURCE, untraced=("local.k",))
+    reason = output_leaks_private_key(with_outputs(row), SAFE)
+    assert reason is not None
+    assert f"'o' (from {KEY_SOURCE[0]}) would print" in reason
+
+
+def test_output_leak_passes_a_sensitive_untraced_output() -> None:
+    row = out("o", sensitive=True, untraced=("local.k",))
     assert output_leaks_private_key(with_outputs(row), SAFE) is None
 
 

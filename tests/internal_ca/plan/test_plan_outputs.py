@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 from plan_builders import CANARIES, FAKE_KEY, MARKER, ca, key_reference, output, plan, service
+from synth_helpers import synth_with
 
+from ca_constructs.intermediate_ca import IntermediateCa
+from ca_constructs.service_cert import ServiceCert
 from internal_ca.plan.fields import OutputChange, PlanFormatError, read_outputs
+from internal_ca.plan.guard import GuardOptions, output_leaks_private_key
+from internal_ca.plan.key_flow import references
 from internal_ca.plan.model import OutputAction, summarize_plan
+from stacks.ca_stack import CaStack
 
 LEAK_REFERENCES = key_reference("tls_private_key.ca")
 
@@ -70,19 +76,94 @@ def test_references_that_hold_a_private_key(references: list[str]) -> None:
         key_reference("tls_self_signed_cert.ca", "cert_pem"),
         key_reference("tls_locally_signed_cert.web", "validity_end_time"),
         ["var.region"],
-        ["local.not_after"],
+        ["path.module"],
+        ["terraform.workspace"],
     ],
 )
 def test_references_that_hold_no_private_key(references: list[str]) -> None:
     """`tls_private_key.ca` listed after `tls_private_key.ca.public_key_pem` is not the object."""
-    assert read(output("o", references=references)).key_sources == ()
+    found = read(output("o", references=references))
+    assert (found.key_sources, found.untraced) == ((), ())
+
+
+@pytest.mark.parametrize(
+    ("references", "shown"),
+    [
+        (["local.k"], "local.k"),
+        (["module.m.k", "module.m"], "module.m.k"),
+        (["terraform_data.carry.output", "terraform_data.carry"], "terraform_data.carry.output"),
+        (["data.local_file.k.content", "data.local_file.k"], "data.local_file.k.content"),
+        (
+            ["data.terraform_remote_state.s.outputs.web_key"],
+            "data.terraform_remote_state.s.outputs",
+        ),
+    ],
+)
+def test_without_the_stack_a_reference_only_it_could_follow_is_untraced(
+    references: list[str], shown: str
+) -> None:
+    """A saved plan JSON has no locals and no chains: what only the stack tells may be a key."""
+    found = read(output("o", references=references))
+    assert (found.key_sources, found.untraced) == ((), (shown,))
+
+
+def test_with_the_stack_chains_what_they_did_not_find_holds_no_key() -> None:
+    document = plan(ca(), outputs=[output("o", references=["local.not_after"])])
+    (found,) = [item for item in read_outputs(document, key_chains={}) if item.name == "o"]
+    assert (found.key_sources, found.untraced) == ((), ())
+
+
+def test_a_key_through_a_local_trips_the_guard_without_the_stack() -> None:
+    """`--plan-json` of `output "o" { value = base64encode(local.k) }`: refused, and why."""
+    planned = plan(ca(), outputs=[output("o", ["create"], known=False, references=["local.k"])])
+    reason = output_leaks_private_key(summarize_plan("s", planned), GuardOptions())
+    assert reason is not None
+    assert (
+        "non-sensitive output 'o' (from local.k: not traceable without the synthesized stack; "
+        "run `internal-ca plan` without --plan-json) may print a private key"
+    ) in reason
+
+
+def test_the_projects_own_outputs_pass_the_guard_without_the_stack() -> None:
+    """Every output the constructs write references its resources directly: all traceable."""
+
+    def build(stack: CaStack) -> None:
+        issuing = IntermediateCa(stack, "issuing", parent=stack.ca)
+        ServiceCert(stack, "web", ca=issuing, dns_names=["web.internal.example"])
+        ServiceCert(stack, "api", ca=stack.ca, dns_names=["api.internal.example"])
+
+    synthesized = synth_with(build)
+    outputs = [
+        output(
+            name,
+            ["create"],
+            known=False,
+            sensitive=block.get("sensitive") is True,
+            # As Terraform lists them: each traversal, then its object.
+            references=[
+                text
+                for found in references(block["value"])
+                for text in (".".join(found), ".".join(found[:2]))
+            ],
+        )
+        for name, block in synthesized["output"].items()
+    ]
+    assert len(outputs) > 4
+    summary = summarize_plan("s", plan(ca(), outputs=outputs))
+    assert output_leaks_private_key(summary, GuardOptions()) is None
+    assert {row.name for row in summary.outputs if row.holds_private_key} == {
+        "service_api_private_key_pem",
+        "service_web_private_key_pem",
+        "service_x_private_key_pem",
+        "marker",
+    }
 
 
 def test_key_material_nested_in_a_map_is_found_without_a_reference() -> None:
     """A key passed through a local has no traceable reference; its planned value tells."""
     value = {"service": {"pems": ["-----BEGIN CERTIFICATE-----", FAKE_KEY]}}
     found = read(output("bundle", ["update"], value, references=["local.bundle"]))
-    assert found.key_sources == ()
+    assert (found.key_sources, found.untraced) == ((), ("local.bundle",))
     assert found.key_material
 
 

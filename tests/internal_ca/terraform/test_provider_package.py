@@ -1,7 +1,8 @@
 """Which hashicorp/tls package a stack runs: Terraform's `h1:` checksum and the proof per mode.
 
 The checksum is computed here from Go's dirhash "Hash1" description and checked against what
-terraform itself writes into .terraform.lock.hcl for the stand-in's mirror package.
+terraform itself writes into .terraform.lock.hcl for the stand-in's mirror package. Package
+folders are named by platform: the tests read it from `terraform version -json`, never assume it.
 """
 
 from __future__ import annotations
@@ -17,15 +18,42 @@ from e2e_project import REPO
 from internal_ca.errors import OperationError
 from internal_ca.terraform.project import Project
 from internal_ca.terraform.provider_source import (
+    MIRROR,
     TLS_ADDRESS,
+    cli_config_env,
+    is_standin_package,
     locked_hashes,
     package_hash,
     uses_tls,
     verify_installed,
 )
+from internal_ca.terraform.workspace import Workspace, init_if_needed
 from tls_standin.install import write_cli_config
 
 STACK = "internal-ca"
+TLS_ONLY = {
+    "terraform": {"required_providers": {"tls": {"source": "hashicorp/tls", "version": "4.1.0"}}}
+}
+
+
+def _terraform_env(**extra: str) -> dict[str, str]:
+    """The test's environment without inherited Terraform settings, which would change init."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TF_")}
+    return {**env, "CHECKPOINT_DISABLE": "1", **extra}
+
+
+def _platform() -> str:
+    """The OS_ARCH folder Terraform installs packages into on this machine."""
+    done = subprocess.run(
+        ["terraform", "version", "-json"],
+        env=_terraform_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    platform = json.loads(done.stdout)["platform"]
+    assert isinstance(platform, str)
+    return platform
 
 
 def _init_with_standin(project: Project) -> Path:
@@ -33,14 +61,11 @@ def _init_with_standin(project: Project) -> Path:
     config = write_cli_config(project.private_dir / "standin")
     stack_dir = project.stack_dir(STACK)
     stack_dir.mkdir(parents=True)
-    required = {"tls": {"source": "hashicorp/tls", "version": "4.1.0"}}
-    document = {"terraform": {"required_providers": required}}
-    (stack_dir / "cdk.tf.json").write_text(json.dumps(document))
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1"}
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(TLS_ONLY))
     done = subprocess.run(
         ["terraform", "init", "-input=false", "-no-color"],
         cwd=stack_dir,
-        env=env,
+        env=_terraform_env(TF_CLI_CONFIG_FILE=str(config)),
         capture_output=True,
         text=True,
         check=False,
@@ -67,7 +92,7 @@ def test_package_hash_is_the_checksum_terraform_writes(
     recorded = locked_hashes(lock)
     assert recorded, "terraform recorded no h1: checksum for hashicorp/tls"
     assert package_hash(_installed(project)) in recorded
-    mirror = project.private_dir / "standin" / "mirror" / TLS_ADDRESS / "4.1.0" / "linux_amd64"
+    [mirror] = (project.private_dir / "standin" / "mirror" / TLS_ADDRESS / "4.1.0").glob("*")
     assert package_hash(mirror) in recorded
 
 
@@ -110,10 +135,16 @@ def test_real_modes_refuse_the_installed_standin(
 
 def _fake_binary(project: Project, content: bytes) -> Path:
     package = project.stack_dir(STACK) / ".terraform" / "providers" / TLS_ADDRESS / "4.1.0"
-    package = package / "linux_amd64"
-    package.mkdir(parents=True)
-    (package / "terraform-provider-tls_v4.1.0_x5").write_bytes(content)
-    return package
+    return _package(package / _platform(), content)
+
+
+def _package(folder: Path, content: bytes) -> Path:
+    """An unpacked provider package holding one executable with `content`."""
+    folder.mkdir(parents=True)
+    executable = folder / "terraform-provider-tls_v4.1.0_x5"
+    executable.write_bytes(content)
+    executable.chmod(0o755)
+    return folder
 
 
 def test_real_modes_refuse_a_package_the_lock_file_does_not_record(tmp_path: Path) -> None:
@@ -155,3 +186,66 @@ def test_a_stack_that_uses_tls_is_proven(config: dict[str, object]) -> None:
 
 def test_a_stack_without_tls_has_nothing_to_prove() -> None:
     assert not uses_tls({"terraform": {"backend": {"local": {}}}, "resource": {"null": {}}})
+
+
+def test_the_standin_is_recognised_by_its_launcher(standin_project: tuple[Project, Path]) -> None:
+    project, _lock = standin_project
+    assert is_standin_package(_installed(project))  # a link into the stand-in's mirror
+
+
+@pytest.mark.parametrize("head", [b"#!/bin/sh\nexec other-provider\n", b"#!/usr/bin/env python3\n"])
+def test_any_launcher_script_is_not_hashicorps_binary(tmp_path: Path, head: bytes) -> None:
+    assert is_standin_package(_package(tmp_path / "package", head))
+
+
+def test_a_compiled_binary_is_not_the_standin(tmp_path: Path) -> None:
+    assert not is_standin_package(_package(tmp_path / "package", b"\x7fELF\x02\x01#!"))
+
+
+def _mirror_workspace(project: Project, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, Path]:
+    """A mirror-mode workspace whose mirror holds a package that is not the stand-in.
+
+    `terraform init` only hashes and links the package, so a fake binary installs.
+    """
+    mirror = project.root / "mirror"
+    package = _package(mirror / TLS_ADDRESS / "4.1.0" / _platform(), b"\x7fELF a release build")
+    monkeypatch.setenv("CA_TLS_PROVIDER_MIRROR", str(mirror))
+    env = _terraform_env(**cli_config_env(project, MIRROR))
+    project.stack_dir(STACK).mkdir(parents=True)
+    (project.stack_dir(STACK) / "cdk.tf.json").write_text(json.dumps(TLS_ONLY))
+    return Workspace(project, MIRROR, env, (STACK,), (STACK,)), package
+
+
+def test_a_first_real_install_names_the_checksum_it_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a committed lock the proof is against the lock init just wrote: say so."""
+    project = Project(tmp_path, REPO)
+    workspace, package = _mirror_workspace(project, monkeypatch)
+    init_if_needed(workspace, STACK)
+    kept = tmp_path / "locks" / f"{STACK}.terraform.lock.hcl"
+    digest = package_hash(package)
+    assert locked_hashes(kept) == {digest}
+    assert capsys.readouterr().err == (
+        f"internal-ca: warning: stack {STACK}: no committed lock file; recorded hashicorp/tls "
+        f"{digest} from this install in locks/{STACK}.terraform.lock.hcl: review and commit it; "
+        "later runs must match it\n"
+    )
+    # Once the lock is in locks/, later runs are checked against it and say nothing.
+    init_if_needed(workspace, STACK)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_committed_lock_is_proof_and_gives_no_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = Project(tmp_path, REPO)
+    workspace, package = _mirror_workspace(project, monkeypatch)
+    kept = tmp_path / "locks" / f"{STACK}.terraform.lock.hcl"
+    kept.parent.mkdir()
+    kept.write_text(
+        f'provider "{TLS_ADDRESS}" {{\n  version     = "4.1.0"\n  constraints = "4.1.0"\n'
+        f'  hashes = [\n    "{package_hash(package)}",\n  ]\n}}\n'
+    )
+    init_if_needed(workspace, STACK)
+    assert capsys.readouterr().err == ""
