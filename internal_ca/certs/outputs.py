@@ -8,7 +8,6 @@ only when they are about to export or check it.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from ca_constructs import naming
 from internal_ca.errors import OperationError
 from internal_ca.state.read import StackState, read_state
 from internal_ca.terraform.project import Project
-from internal_ca.terraform.workspace import Workspace
+from internal_ca.terraform.workspace import Workspace, stack_config
 
 
 @dataclass(frozen=True)
@@ -153,11 +152,7 @@ def _names(value: object) -> tuple[str, ...]:
 
 def renewal_hours(project: Project, stack: str) -> dict[tuple[str, str], float]:
     """early_renewal_hours per (type, name) from the synthesized config: the next deploy's rule."""
-    path = project.stack_dir(stack) / "cdk.tf.json"
-    try:
-        config = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
+    config = stack_config(project, stack)
     hours: dict[tuple[str, str], float] = {}
     for kind in (naming.LOCALLY_SIGNED_CERT, naming.SELF_SIGNED_CERT):
         for name, block in config.get("resource", {}).get(kind, {}).items():
