@@ -289,18 +289,34 @@ def _check_go_reads(owner: str, path: Path, cert: x509.Certificate, serial: int)
             "rsaEncryption RSA key (`openssl genrsa`) or a named-curve ECDSA key"
         )
     public_key = cert.public_key()
-    # cryptography hands an EC key back on its named curve: the file must hold that form.
+    # cryptography hands an EC key back on its named curve with an uncompressed point: the
+    # file must hold that form. Go refuses both other forms: a compressed point (its BIT
+    # STRING is in the TBS) and explicit curve parameters.
     if isinstance(public_key, ec.EllipticCurvePublicKey) and (
         public_key.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         not in cert.tbs_certificate_bytes
     ):
+        if _compressed_point(public_key) in cert.tbs_certificate_bytes:
+            raise ValueError(
+                f"{where} has an ECDSA key with a compressed public point; the tls provider "
+                "(Go) refuses to parse it; expected an uncompressed point, as `openssl ecparam "
+                "-name prime256v1 -genkey -noout` writes it (no -conv_form compressed)"
+            )
         raise ValueError(
             f"{where} has an ECDSA key with explicit curve parameters; the tls provider (Go) "
             "refuses to parse it; expected a named curve (P256, P384 or P521), as `openssl "
             "ecparam -name prime256v1 -genkey -noout` writes it (no -param_enc explicit)"
         )
+
+
+def _compressed_point(public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """The DER BIT STRING an SPKI holds for this key's point in compressed form (02/03 || X)."""
+    point = public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+    )
+    return bytes([0x03, len(point) + 1, 0x00]) + point  # at most 67 bytes: a short length
 
 
 def _check_is_ca(owner: str, path: Path, cert: x509.Certificate) -> None:

@@ -12,7 +12,6 @@ copy of another lineage is another state, with another CA: it is never restored.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from internal_ca.certs.serials import openssl_hex
@@ -131,7 +130,7 @@ def _set_aside(stack: str, current: Path) -> None:
     """Keep the damaged file beside the state; refuse before restoring if it cannot move."""
     if not current.exists():
         return
-    kept = current.with_name(f"{current.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ')}")
+    kept = history.stamped_path(current.parent, f"{current.name}.damaged-")
     try:
         current.rename(kept)
     except OSError as error:
@@ -185,10 +184,9 @@ def _report_lost(project: Project, stack: str, restored_ids: set[str]) -> bool:
 
 
 def _set_journal_aside(project: Project, stack: str) -> None:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ")
     for journal in history.journal_paths(project, stack):
         try:
-            journal.rename(journal.with_name(f"{journal.name}.recovered-{stamp}"))
+            journal.rename(history.stamped_path(journal.parent, f"{journal.name}.recovered-"))
         except OSError as error:
             print(
                 f"stack {stack}: could not set aside {journal} ({error.strerror}); "

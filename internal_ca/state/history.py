@@ -4,7 +4,8 @@ Terraform's local backend truncates the state file before rewriting it, so a dep
 at the wrong moment leaves a 0-byte state. The state is not replaced by a home-made store;
 it is protected from outside:
 - before each apply, the state is copied atomically into state/history/<stack>/ (0600 in
-  0700), named by time and Terraform serial, keeping the newest few;
+  0700), named by UTC time and Terraform serial, keeping the newest few distinct copies (a
+  state already kept byte for byte as the newest copy is not copied again);
 - while Terraform applies, each "Creation complete … [id=SERIAL]" line it prints is appended
   to a journal beside the snapshots (headed by the state's lineage), so certificates issued
   by an apply that was then lost are known by serial (and can be revoked);
@@ -37,7 +38,8 @@ KEEP_SNAPSHOTS = 20
 _JOURNAL = "apply-journal"
 _LINEAGE_HEADER = "# lineage "
 _CREATED = re.compile(r"^([A-Za-z0-9_]+\.[A-Za-z0-9_-]+): Creation complete after \S+ \[id=(\S+)\]")
-_SNAPSHOT = re.compile(r"^(\d{8}T\d{6}Z)-serial(\d+)\.tfstate$")
+_STAMP = "%Y%m%dT%H%M%SZ"
+_SNAPSHOT = re.compile(r"^(\d{8}T\d{6}Z(?:-\d+)?)-serial(\d+)\.tfstate$")
 _LEGACY_SNAPSHOT = re.compile(r"^(.+)-(\d{8}T\d{6}Z)-serial(\d+)\.tfstate$")
 # Terraform writes "lineage" near the top of the file, so a state cut short mid-write
 # usually still names it.
@@ -103,11 +105,31 @@ def _private_history(project: Project, stack: str) -> Path:
     return folder
 
 
+def stamped_path(folder: Path, prefix: str, suffix: str = "") -> Path:
+    """`folder/<prefix><UTC stamp><suffix>`, never a path already taken.
+
+    Two copies made in the same second get `<stamp>`, `<stamp>-2`, `<stamp>-3`…, so a
+    second one never replaces the first.
+    """
+    stamp = time.strftime(_STAMP, time.gmtime())
+    path, count = folder / f"{prefix}{stamp}{suffix}", 2
+    while path.exists() or path.is_symlink():
+        path, count = folder / f"{prefix}{stamp}-{count}{suffix}", count + 1
+    return path
+
+
 def whole_state(path: Path) -> dict[str, Any] | None:
     """The parsed state file (it holds keys), or None if it is not a whole Terraform state."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return _whole(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _whole(raw: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
         return None
     if not isinstance(data, dict):
         return None
@@ -151,21 +173,47 @@ def _age(path: Path) -> tuple[float, str]:
 
 
 def snapshot(project: Project, stack: str) -> Snapshot | None:
-    """Copy the stack's state into its history folder before an apply; None if there is none."""
+    """Copy the stack's state into its history folder before an apply; None if there is none.
+
+    A deploy snapshots after its checked apply and again before the next one: the same
+    state twice. When the newest copy already holds these very bytes it is returned as it
+    is, so the kept copies are KEEP_SNAPSHOTS distinct states, not half as many.
+    """
     current = state_file(project, stack)
     if not current.exists():
         return None
-    parsed = _parse(current)
-    if parsed is None:
+    try:
+        raw = current.read_bytes()  # bytes: a subject may be UTF-8
+    except OSError:
+        raw = b""  # unreadable: refused as damaged below
+    data = _whole(raw)
+    if data is None:
         raise OperationError(
             f"state file {current} is damaged; nothing was applied. Run `internal-ca recover`"
         )
+    serial, lineage = data["serial"], data["lineage"]
+    same = _newest_if_same(project, stack, raw, serial, lineage)
+    if same is not None:
+        return same
     folder = _private_history(project, stack)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = folder / f"{stamp}-serial{parsed.serial}.tfstate"
-    write_atomic(path, current.read_bytes(), secret=True)  # bytes: a subject may be UTF-8
+    path = stamped_path(folder, "", f"-serial{serial}.tfstate")
+    write_atomic(path, raw, secret=True)
     _prune(project, stack)
-    return Snapshot(path, parsed.serial, parsed.lineage)
+    return Snapshot(path, serial, lineage)
+
+
+def _newest_if_same(
+    project: Project, stack: str, raw: bytes, serial: int, lineage: str
+) -> Snapshot | None:
+    """The stack's newest snapshot if it is this state (lineage, serial and every byte)."""
+    files = snapshot_files(project, stack)
+    newest = _parse(files[-1]) if files else None
+    if newest is None or (newest.serial, newest.lineage) != (serial, lineage):
+        return None
+    try:
+        return newest if newest.path.read_bytes() == raw else None
+    except OSError:
+        return None
 
 
 def _prune(project: Project, stack: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,8 @@ _SELF_STOP_NOTICE_SECONDS = 5.0
 _STOPPING_NOTICE = "Interrupt received."
 """The line Terraform prints as soon as it begins a graceful stop."""
 _POLL_SECONDS = 0.05
+_IGNORING_HANGUP = ("/bin/sh", "-c", 'trap "" HUP; exec "$0" "$@"')
+"""Runs its arguments as a command with SIGHUP ignored (see `_start`); exec keeps the pid."""
 
 
 def tool_env(project: Project, mode: str) -> dict[str, str]:
@@ -72,7 +75,9 @@ def run(
     except BaseException as error:
         _stop_for(process, error)
         raise
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return subprocess.CompletedProcess(
+        [str(arg) for arg in args], process.returncode, stdout, stderr
+    )
 
 
 def stream(
@@ -133,26 +138,29 @@ def _start(
     stdout: int | None,
     stderr: int | None,
 ) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=env,
-        text=True,
-        stdout=stdout,
-        stderr=stderr,
-        preexec_fn=_ignore_hangup,  # sets one signal disposition between fork and exec
-    )
-
-
-def _ignore_hangup() -> None:
-    """In the child, before exec: SIGHUP ignored, so only our one SIGINT stops Terraform.
+    """Start a tool with SIGHUP ignored, so only our one SIGINT stops Terraform.
 
     A closed terminal or a dropped SSH session sends SIGHUP to the whole process group.
     Terraform (Go) does not handle SIGHUP, so it would die at once, possibly halfway
     through rewriting the state file; Go keeps a signal that was ignored at start ignored.
     This process catches the SIGHUP and stops Terraform with one SIGINT instead (`stop`).
+    The disposition is set by `/bin/sh` (`trap '' HUP`, kept across its `exec`), about
+    4 ms a run: a `preexec_fn` would run Python in the forked child while other threads
+    (a reader of an earlier run) may hold its locks, and changing this process's own
+    handler around the fork would drop a SIGHUP that arrives meanwhile.
     """
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    argv = [str(arg) for arg in args]
+    program = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=env.get("PATH"))
+    if program is None:  # as Popen would say: the shell's "not found" is no exception
+        raise FileNotFoundError(2, "No such file or directory", argv[0])
+    return subprocess.Popen(
+        [*_IGNORING_HANGUP, program, *argv[1:]],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 def _read(

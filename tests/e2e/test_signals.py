@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from e2e_project import STACK, TempProject, copy_project, descendants, redact, service_line
 
+from internal_ca.terraform import toolchain
+
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 
@@ -70,6 +72,46 @@ def test_a_signal_leaves_no_temp_folder_and_no_child(
     assert alive == []
 
 
+def _is_terraform_apply(command: str) -> bool:
+    """Terraform itself, not the shell that starts it with SIGHUP ignored and then execs it."""
+    argv = command.split()
+    return len(argv) > 1 and argv[0].endswith("terraform") and argv[1] == "apply"
+
+
+_CHILD_STATUS = """
+import os, sys, threading
+from pathlib import Path
+from internal_ca.terraform import toolchain
+
+# subprocess runs the fork hooks only when it will run Python in the forked child (a
+# preexec_fn), which is unsafe while other threads may hold locks the child then needs.
+forks = []
+os.register_at_fork(before=lambda: forks.append("PYTHON RUNS IN THE FORKED CHILD\\n"))
+done = {}
+def start():
+    done["run"] = toolchain.run(["cat", "/proc/self/status"], cwd=Path.cwd(), env=dict(os.environ))
+worker = threading.Thread(target=start)
+worker.start()
+worker.join()
+sys.stdout.write("".join(forks) + done["run"].stdout)
+"""
+
+
+def test_a_tool_starts_with_sighup_ignored_and_no_python_in_the_forked_child() -> None:
+    """Started from a worker thread, as while a reader thread of an earlier run is alive."""
+    checked = subprocess.run(
+        [sys.executable, "-c", _CHILD_STATUS], capture_output=True, text=True, check=True
+    )
+    assert "PYTHON RUNS IN THE FORKED CHILD" not in checked.stdout
+    ignored = next(line for line in checked.stdout.splitlines() if line.startswith("SigIgn:"))
+    assert int(ignored.split()[1], 16) & (1 << (signal.SIGHUP - 1))
+
+
+def test_a_missing_tool_is_still_a_file_not_found_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        toolchain.run(["no-such-tool-here"], cwd=tmp_path, env={"PATH": str(tmp_path)})
+
+
 def _sighup_ignored(pid: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text()
     ignored = next(line for line in status.splitlines() if line.startswith("SigIgn:"))
@@ -96,7 +138,7 @@ def test_a_signal_to_the_whole_group_stops_terraform_with_one_interrupt(
         assert run.poll() is None, "the command ended before Terraform applied"
         assert time.monotonic() < deadline, "Terraform never started applying"
         time.sleep(0.02)
-        applying = [pid for pid, command in descendants(run.pid) if "terraform apply" in command]
+        applying = [pid for pid, command in descendants(run.pid) if _is_terraform_apply(command)]
     hangup_ignored = _sighup_ignored(applying[0])
     os.killpg(run.pid, signum)
     output, _ = run.communicate(timeout=120)

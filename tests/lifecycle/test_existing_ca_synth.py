@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -318,6 +319,23 @@ def test_refuses_explicit_ec_parameters(tmp_path: Path) -> None:
         ValueError,
         match=r"^CA 'ca': cert_file '.*ca-crt\.pem' has an ECDSA key with explicit curve "
         r"parameters; the tls provider \(Go\) refuses .*; expected a named curve",
+    ):
+        ExistingCa(new_stack(), "ca", cert_file=path)
+
+
+@pytest.mark.parametrize("curve", ["prime256v1", "secp521r1"])
+def test_refuses_a_compressed_ec_point_in_its_own_words(tmp_path: Path, curve: str) -> None:
+    named = tmp_path / "named.pem"
+    openssl("ecparam", "-name", curve, "-genkey", "-noout", "-out", str(named))
+    path = openssl_ca(tmp_path, "ec", "-in", str(named), "-conv_form", "compressed")
+    named.unlink()
+    text = openssl("x509", "-noout", "-text", "-in", str(path)).stdout
+    assert "ASN1 OID: " + curve in text  # a named curve, so only the point's form is wrong
+    assert re.search(r"pub:\s+0[23]:", text)  # 02/03: a compressed point
+    with pytest.raises(
+        ValueError,
+        match=r"^CA 'ca': cert_file '.*ca-crt\.pem' has an ECDSA key with a compressed public "
+        r"point; the tls provider \(Go\) refuses .*; expected an uncompressed point",
     ):
         ExistingCa(new_stack(), "ca", cert_file=path)
 

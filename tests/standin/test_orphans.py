@@ -102,6 +102,17 @@ def test_the_standin_exits_and_cleans_up_when_terraform_is_killed(
                 )
             time.sleep(0.1)
     finally:
-        for pid in [terraform.pid, *standins]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        if terraform.poll() is None:  # once reaped, its pid may be another process's
+            terraform.kill()
+            terraform.wait()
+        for pid in standins:
+            if _alive(pid) and _is_standin(pid):  # an exited stand-in's pid may be reused
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _is_standin(pid: int) -> bool:
+    try:
+        return b"tls_standin" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,6 @@ from internal_ca.state.local import load_local_state
 from internal_ca.terraform.project import Project
 
 STACK = "s"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    (tmp_path / "state").mkdir(mode=0o700)
-    return Project(tmp_path, tmp_path)
 
 
 def _write_state(project: Project, serial: int, lineage: str = "L", name: str = "") -> Path:
@@ -137,3 +132,55 @@ def test_the_damage_message_names_the_good_copy_and_what_was_issued(project: Pro
     assert "is empty (0 bytes)" in message
     assert f"the latest good copy is {taken.path} (serial 4)" in message
     assert "had issued tls_locally_signed_cert.web" in message
+
+
+def test_the_same_state_twice_is_kept_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deploy snapshots after its checked apply, and the next deploy (later) before its apply.
+    stamps = iter(["20260101T000000Z", "20260102T000000Z"])
+    monkeypatch.setattr(time, "strftime", lambda *_: next(stamps))
+    _write_state(project, 7)
+    first = history.snapshot(project, STACK)
+    again = history.snapshot(project, STACK)
+    assert first is not None and again == first
+    assert history.snapshot_files(project, STACK) == [first.path]
+
+
+def test_the_same_serial_with_other_bytes_is_kept_again(project: Project) -> None:
+    path = _write_state(project, 7)
+    first = history.snapshot(project, STACK)
+    path.write_text(path.read_text().replace('"resources": []', '"resources": [], "x": 1'))
+    second = history.snapshot(project, STACK)
+    assert first is not None and second is not None and second.path != first.path
+    assert second.path.read_bytes() == path.read_bytes()
+    assert first.path.read_text() != path.read_text()  # the first is not replaced
+
+
+def test_a_state_equal_to_an_older_copy_but_not_the_newest_is_kept_again(
+    project: Project,
+) -> None:
+    path = _write_state(project, 7)
+    first = history.snapshot(project, STACK)
+    assert first is not None
+    os.utime(first.path, (1, 1))
+    _write_state(project, 8)
+    history.snapshot(project, STACK)
+    path.write_bytes(first.path.read_bytes())  # serial 7 again, put back by hand
+    third = history.snapshot(project, STACK)
+    assert third is not None and third.path != first.path
+    assert len(history.snapshot_files(project, STACK)) == 3
+
+
+def test_two_snapshots_in_one_second_never_replace_each_other(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "strftime", lambda *_: "20260101T000000Z")
+    path = _write_state(project, 7)
+    first = history.snapshot(project, STACK)
+    path.write_text(path.read_text().replace('"resources": []', '"resources": [], "x": 1'))
+    second = history.snapshot(project, STACK)
+    assert first is not None and second is not None
+    assert first.path.name == "20260101T000000Z-serial7.tfstate"
+    assert second.path.name == "20260101T000000Z-2-serial7.tfstate"
+    assert history.snapshot_files(project, STACK) == [first.path, second.path]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,25 +18,12 @@ STACK = "internal-ca"
 CREATED = "tls_locally_signed_cert.web: Creation complete after 0s [id={}]"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    (tmp_path / "state").mkdir(mode=0o700)
-    return Project(tmp_path, tmp_path)
+StateText = Callable[..., str]
 
 
-def _state(serial: int, cert_id: str = "1001", lineage: str = "L") -> str:
-    resource = {
-        "mode": "managed",
-        "type": "tls_locally_signed_cert",
-        "name": "web",
-        "instances": [{"attributes": {"id": cert_id}}],
-    }
-    return json.dumps({"version": 4, "serial": serial, "lineage": lineage, "resources": [resource]})
-
-
-def _killed_apply(project: Project, issued: str) -> None:
+def _killed_apply(project: Project, state_text: StateText, issued: str) -> None:
     """A deploy snapshotted serial 3, journaled one certificate, then left 0 bytes."""
-    history.state_file(project, STACK).write_text(_state(3))
+    history.state_file(project, STACK).write_text(state_text(3))
     history.snapshot(project, STACK)
     journal = history.start_journal(project, STACK)
     history.journal_line(journal, CREATED.format(issued))
@@ -52,9 +40,9 @@ def test_no_state_and_no_history_says_never_deployed(
 
 
 def test_a_whole_state_with_a_stale_journal_names_nothing_already_in_state(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project, state_text: StateText, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    history.state_file(project, STACK).write_text(_state(4, cert_id="77"))
+    history.state_file(project, STACK).write_text(state_text(4, cert_id="77"))
     journal = history.start_journal(project, STACK)
     history.journal_line(journal, CREATED.format("77"))
     recover(project, STACK)
@@ -64,9 +52,9 @@ def test_a_whole_state_with_a_stale_journal_names_nothing_already_in_state(
 
 
 def test_running_twice_restores_once_and_names_a_lost_serial_once(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project, state_text: StateText, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _killed_apply(project, issued="255")
+    _killed_apply(project, state_text, issued="255")
     recover(project, STACK)
     first = capsys.readouterr().out
     assert "restored" in first and "serial FF was issued by the interrupted apply" in first
@@ -77,17 +65,65 @@ def test_running_twice_restores_once_and_names_a_lost_serial_once(
 
 
 def test_a_damaged_file_that_cannot_be_set_aside_stops_before_restoring(
-    project: Project, monkeypatch: pytest.MonkeyPatch
+    project: Project, state_text: StateText, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _killed_apply(project, issued="255")
-    monkeypatch.setattr(time, "strftime", lambda *_: "FIXED")  # the kept name, known ahead
-    blocker = history.state_file(project, STACK).with_name(f"{STACK}.tfstate.damaged-FIXED")
-    blocker.mkdir()
-    (blocker / "occupied").write_text("")  # a non-empty folder: rename cannot replace it
+    _killed_apply(project, state_text, issued="255")
+    state = history.state_file(project, STACK)
+    rename = Path.rename
+
+    def refuse_state(self: Path, target: str | Path) -> Path:
+        if self == state:
+            raise PermissionError(13, "Permission denied")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse_state)
     with pytest.raises(OperationError, match=r"cannot keep the damaged state .*nothing was"):
         recover(project, STACK)
-    assert history.state_file(project, STACK).read_text() == ""
+    assert state.read_text() == ""
     assert history.issued(project, STACK)  # the journal is still there for the next try
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time five hours ahead of UTC (POSIX TZ counts west as positive)."""
+    monkeypatch.setenv("TZ", "XYZ-05")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_from_utc")
+def test_kept_copies_are_stamped_in_utc(project: Project, state_text: StateText) -> None:
+    _killed_apply(project, state_text, issued="255")
+    recover(project, STACK)
+    now = dt.datetime.now(dt.UTC)
+    kept = [*project.state_dir.glob(f"{STACK}.tfstate.damaged-*")]
+    journals = [*history.stack_history(project, STACK).glob("apply-journal.recovered-*")]
+    assert len(kept) == 1 and len(journals) == 1
+    for path in (kept[0], journals[0]):
+        stamp = path.name.rpartition("-")[2]
+        when = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        assert abs(when - now) < dt.timedelta(minutes=10), path.name  # local time is 5 h off
+
+
+def test_a_second_recover_in_the_same_second_keeps_both_damaged_copies(
+    project: Project, state_text: StateText, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "strftime", lambda *_: "20260101T000000Z")  # one second for all
+    _killed_apply(project, state_text, issued="255")
+    history.state_file(project, STACK).write_text("first damage")
+    recover(project, STACK)
+    _killed_apply(project, state_text, issued="256")
+    history.state_file(project, STACK).write_text("second damage")
+    recover(project, STACK)
+    damaged = f"{STACK}.tfstate.damaged-20260101T000000Z"
+    assert (project.state_dir / damaged).read_text() == "first damage"
+    assert (project.state_dir / f"{damaged}-2").read_text() == "second damage"
+    journals = history.stack_history(project, STACK)
+    first = (journals / "apply-journal.recovered-20260101T000000Z").read_text()
+    second = (journals / "apply-journal.recovered-20260101T000000Z-2").read_text()
+    assert first.endswith(" 255\n") and second.endswith(" 256\n")
 
 
 def test_a_killed_first_apply_has_nothing_older_and_says_deploy_initial(
