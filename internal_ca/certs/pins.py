@@ -6,9 +6,11 @@ service, while every load balancer still trusts the first. So the first deploy i
 (`--initial`) and writes each CA certificate of the stack into `pins/<stack>/`, which is
 committed: the roots and intermediates it creates, and an adopted ExistingCa too, whose
 certificate nothing else in state would vouch for. From then on every plan, deploy and
-inventory compares the CAs in state with those pins by SHA-256 fingerprint, and a plan that
-creates CAs or certificates while the state holds none of the pinned CAs is lost state,
-whatever the flags; the traffic-manager admins can take `ca-crt.pem` from there.
+command that reads a CA compares the CAs in state with those pins by SHA-256 fingerprint, and
+a plan that creates CAs or certificates while the state holds none of the pinned CAs is lost
+state, whatever the flags; the traffic-manager admins can take `ca-crt.pem` from there. A
+command that reads a CA also refuses a CA in state with no pin (pins/ missing, or a foreign
+state); only a deploy may find one, and pins it.
 
 Replacing a pinned CA needs --allow-ca-replacement, and then the deploy writes the new pin. A
 RootCa's replacement shows as a resource change; an ExistingCa has no resource, so its swap
@@ -229,8 +231,28 @@ def _certificates(count: int) -> str:
     return f"{count} certificate" + ("" if count == 1 else "s")
 
 
+def read_reasons(check: PinCheck, where: str) -> list[str]:
+    """Why a command that reads a CA must not use this state; empty when every CA in it is the
+    pinned one.
+
+    Stricter than `pin_reasons`: a deploy pins a CA of a stack deployed before pins existed, so
+    it lets an unpinned CA in state through; a read-only command pins nothing, and since every
+    deploy pins every CA of its stack, a CA in state with no pin means pins/ is missing or the
+    state belongs to another stack or CA.
+    """
+    unpinned = [
+        f"stack {check.stack}: CA {name!r} in state (fingerprint {actual}) has no pin in "
+        f"{where}; expected the pinned CA: restore pins/ from git, or run `internal-ca deploy` "
+        "to pin a stack deployed before pins existed"
+        for name, actual in sorted(check.in_state.items())
+        if name not in check.pins
+    ]
+    return _foreign_reasons(check, where) + unpinned
+
+
 def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -> None:
-    """For read-only commands: the CAs in state, adopted ones included, must be the pinned ones."""
+    """For commands that read a CA: every CA in state, adopted ones included, must be pinned,
+    and be the pinned one."""
     check = PinCheck(
         stack=stack,
         pins=load_pins(project, stack),
@@ -238,7 +260,7 @@ def refuse_foreign_cas(project: Project, stack: str, state: StackState | None) -
         created=frozenset(),
         replaced=frozenset(),
     )
-    reasons = _foreign_reasons(check, f"{PINS_DIR}/{stack}/")
+    reasons = read_reasons(check, f"{PINS_DIR}/{stack}/")
     if reasons:
         raise OperationError(reasons[0])
 

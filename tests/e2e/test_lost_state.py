@@ -236,6 +236,44 @@ def test_read_only_commands_check_the_adopted_ca_against_its_pin(
     assert "CA 'ca' in state has fingerprint" in done.stderr and PIN_FOLDER in done.stderr
 
 
+def _refused_as_unpinned(
+    project: TempProject, command: tuple[str, ...], ca: str, deployed: TempProject
+) -> None:
+    """Exit 1 with one line naming the CA, its fingerprint (taken by openssl from the pin the
+    untouched `deployed` project keeps) and the pin folder."""
+    done = project.cli(*command, check=False)
+    assert done.returncode == 1, redact(done.stdout + done.stderr)[-3000:]
+    assert PEM_PRIVATE_KEY not in done.stdout + done.stderr
+    expected = sha256_fingerprint(deployed.root / "pins" / STACK / f"{ca}-crt.pem")
+    (line,) = done.stderr.splitlines()
+    assert (
+        f"stack {STACK}: CA {ca!r} in state (fingerprint {expected}) has no pin in {PIN_FOLDER}; "
+        "expected the pinned CA: restore pins/ from git"
+    ) in line
+
+
+def test_export_refuses_a_ca_with_no_pin_and_writes_nothing(
+    intermediate: TempProject, tmp_path: Path
+) -> None:
+    """pins/ deleted (or a checkout without it): export would hand out whatever CA the backend
+    holds (issue 18, item 4)."""
+    project = copy_project(intermediate, tmp_path / "no-pins")
+    shutil.rmtree(project.root / "pins")
+    out = tmp_path / "out"
+    _refused_as_unpinned(project, ("export", str(out)), "ca", intermediate)
+    assert not out.exists()
+
+
+def test_crl_refuses_an_intermediate_with_no_pin_and_writes_nothing(
+    intermediate: TempProject, tmp_path: Path
+) -> None:
+    project = copy_project(intermediate, tmp_path / "no-issuing-pin")
+    (project.root / "pins" / STACK / "issuing-crt.pem").unlink()
+    shutil.rmtree(project.root / "crl", ignore_errors=True)
+    _refused_as_unpinned(project, ("crl",), "issuing", intermediate)
+    assert not (project.root / "crl").exists()
+
+
 def test_swapping_the_adopted_ca_file_is_a_ca_replacement(
     adopted: TempProject, tmp_path: Path
 ) -> None:

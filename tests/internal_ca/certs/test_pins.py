@@ -16,6 +16,7 @@ from internal_ca.certs.pins import (
     pin_check,
     pin_dir,
     pin_reasons,
+    read_reasons,
     refuse_foreign_cas,
     refuse_initial_when_pinned,
     write_pins,
@@ -285,8 +286,68 @@ def test_a_foreign_adopted_ca_is_refused_by_the_read_only_check(tmp_path: Path) 
         refuse_foreign_cas(project, "s", _adopted_state(_ca_pem("Staging CA")))
 
 
-def test_an_unpinned_adopted_ca_passes_the_read_only_check(tmp_path: Path) -> None:
-    refuse_foreign_cas(_project(tmp_path), "s", _adopted_state(_ca_pem("Adopted CA")))
+# A CA in state with no pin (issue 18, item 4): every deploy pins every CA of its stack, so
+# for a command that reads a CA this is a missing pins/ or a foreign state.
+
+
+def _unpinned_message(name: str, pem: str) -> str:
+    return (
+        f"stack s: CA {name!r} in state (fingerprint {fingerprint(pem)}) has no pin in pins/s/; "
+        "expected the pinned CA: restore pins/ from git, or run `internal-ca deploy` to pin a "
+        "stack deployed before pins existed"
+    )
+
+
+def _ca_state(cas: dict[str, str]) -> StackState:
+    """A state holding these CA outputs (name -> certificate PEM), a root's or an intermediate's."""
+    outputs = {name: {"value": {"cert_pem": pem, "serial": "1"}} for name, pem in cas.items()}
+    document = {"version": 4, "serial": 3, "lineage": "l", "outputs": outputs, "resources": []}
+    state = parse_state("s", document, "test state")
+    assert state is not None
+    return state
+
+
+def test_a_ca_in_state_with_no_pin_folder_at_all_is_refused(tmp_path: Path) -> None:
+    root = _ca_pem("Root CA")
+    with pytest.raises(OperationError) as refused:
+        refuse_foreign_cas(_project(tmp_path), "s", _ca_state({"ca": root}))
+    assert str(refused.value) == _unpinned_message("ca", root)
+
+
+def test_a_pin_folder_lacking_one_ca_of_the_state_is_refused_naming_that_ca(
+    tmp_path: Path,
+) -> None:
+    root, issuing = _ca_pem("Root CA"), _ca_pem("Issuing CA")
+    project = _project(tmp_path)
+    write_pins(project, "s", _ca_state({"ca": root}))
+    with pytest.raises(OperationError) as refused:
+        refuse_foreign_cas(project, "s", _ca_state({"ca": root, "issuing": issuing}))
+    assert str(refused.value) == _unpinned_message("issuing", issuing)
+
+
+def test_an_unpinned_adopted_ca_is_refused_by_the_read_only_check(tmp_path: Path) -> None:
+    adopted = _ca_pem("Adopted CA")
+    with pytest.raises(OperationError) as refused:
+        refuse_foreign_cas(_project(tmp_path), "s", _adopted_state(adopted))
+    assert str(refused.value) == _unpinned_message("ca", adopted)
+
+
+def test_every_ca_of_the_state_pinned_passes_the_read_only_check(tmp_path: Path) -> None:
+    state = _ca_state({"ca": _ca_pem("Root CA"), "issuing": _ca_pem("Issuing CA")})
+    project = _project(tmp_path)
+    write_pins(project, "s", state)
+    refuse_foreign_cas(project, "s", state)
+
+
+def test_a_state_with_no_ca_passes_the_read_only_check_without_pins(tmp_path: Path) -> None:
+    """Nothing deployed yet: no CA to read, nothing to compare."""
+    refuse_foreign_cas(_project(tmp_path), "s", None)
+
+
+def test_a_foreign_ca_is_named_before_an_unpinned_one() -> None:
+    check = _check(pins={"ca": PINNED}, in_state={"ca": OTHER, "issuing": PINNED})
+    foreign, unpinned = read_reasons(check, WHERE)
+    assert "another CA" in foreign and "has no pin in pins/s/" in unpinned
 
 
 def _plan_publishing(outputs: dict[str, tuple[object, bool]]) -> dict[str, object]:
