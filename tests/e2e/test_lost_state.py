@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from cert_checks import sha256_fingerprint
 from e2e_project import (
+    ADOPTED_APP_HEADER,
+    ADOPTED_SERVICES,
     DEFAULT_CA,
     PEM_PRIVATE_KEY,
     STACK,
@@ -30,25 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 GUARD_TRIPPED = 3
 PIN_FOLDER = f"pins/{STACK}/"
-ADOPTED_HEADER = """\
-from cdktf import App, TerraformStack
-from cdktf_cdktf_provider_tls.provider import TlsProvider
-
-from ca_constructs.existing_ca import ExistingCa
-from ca_constructs.key_spec import ecdsa
-from ca_constructs.service_cert import ServiceCert
-from stacks.backend import configure_backend
-
-app = App()
-stack = TerraformStack(app, "internal-ca")
-TlsProvider(stack, "tls")
-configure_backend(stack, "internal-ca")
-ca = ExistingCa(stack, "ca", cert_file="ca-crt.pem")
-"""
-ADOPTED_SERVICES = """\
-ServiceCert(stack, "passwords", ca=ca, dns_names=["passwords.internal.example"], key=ecdsa())
-ServiceCert(stack, "wiki", ca=ca, dns_names=["wiki.internal.example"], key=ecdsa())
-"""
 INTERMEDIATE_SERVICES = """\
 from ca_constructs.intermediate_ca import IntermediateCa
 
@@ -107,7 +90,7 @@ def ca_key(adopted_ca: AdoptedCa) -> Iterator[None]:
 def adopted_project(root: Path, adopted_ca: AdoptedCa) -> TempProject:
     project = TempProject(root)
     (root / "ca-crt.pem").write_text(adopted_ca.cert_pem)
-    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_HEADER)
+    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_APP_HEADER)
     return project
 
 

@@ -13,22 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from e2e_project import APP_HEADER, PEM_PRIVATE_KEY, TempProject, copy_project, openssl
+from e2e_project import ADOPTED_APP_HEADER, PEM_PRIVATE_KEY, TempProject, copy_project, openssl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
 VARIABLE = "TF_VAR_ca_private_key_pem"
-HEADER = APP_HEADER + "from ca_constructs.existing_ca import ExistingCa\n"
-ADOPTED = """\
-from cdktf import TerraformStack
-from cdktf_cdktf_provider_tls.provider import TlsProvider
-from stacks.backend import configure_backend
-
-stack = TerraformStack(app, "internal-ca")
-TlsProvider(stack, "tls")
-configure_backend(stack, "internal-ca")
-ca = ExistingCa(stack, "ca", cert_file="ca-crt.pem")
-"""
 SERVICE = 'ServiceCert(stack, "web", ca=ca, dns_names=["web.internal"])\n'
 
 
@@ -52,7 +41,7 @@ def adopted(tmp_path_factory: pytest.TempPathFactory) -> Adopted:
     openssl("req", "-x509", "-new", "-key", str(key_file), "-days", "3650",
             "-subj", "/O=Test Org/CN=Adopted CA", "-out", str(ca_file),
             "-addext", "basicConstraints=critical,CA:TRUE")  # fmt: skip
-    project.write_app(services=SERVICE, ca=ADOPTED, header=HEADER)
+    project.write_app(services=SERVICE, ca="", header=ADOPTED_APP_HEADER)
     result = Adopted(project, ca_file, key_file.read_text())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(VARIABLE, result.key_pem)
@@ -96,7 +85,7 @@ def test_a_ca_that_has_signed_nothing_gets_no_crl_and_a_warning(
     adopted: Adopted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = copy_project(adopted.project, tmp_path / "copy")
-    project.write_app(services="", ca=ADOPTED, header=HEADER)
+    project.write_app(services="", ca="", header=ADOPTED_APP_HEADER)
     monkeypatch.setenv(VARIABLE, adopted.key_pem)
     project.deploy("--allow-destroy")
     monkeypatch.delenv(VARIABLE)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cert_checks import secret_dir, text_of
-from e2e_project import TempProject, openssl, redact
+from e2e_project import ADOPTED_APP_HEADER, ADOPTED_SERVICES, TempProject, openssl, redact
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
@@ -22,25 +22,6 @@ RECIPE_SUBJECT = (
     "/C=GB/ST=Cambridgeshire/L=Cambridge/O=University of Cambridge"
     "/CN=Internal CA for the traffic manager"
 )
-ADOPTED_APP_HEADER = """\
-from cdktf import App, TerraformStack
-from cdktf_cdktf_provider_tls.provider import TlsProvider
-
-from ca_constructs.existing_ca import ExistingCa
-from ca_constructs.key_spec import ecdsa
-from ca_constructs.service_cert import ServiceCert
-from stacks.backend import configure_backend
-
-app = App()
-stack = TerraformStack(app, "internal-ca")
-TlsProvider(stack, "tls")
-configure_backend(stack, "internal-ca")
-ca = ExistingCa(stack, "ca", cert_file="ca-crt.pem")
-"""
-SERVICES = """\
-ServiceCert(stack, "passwords", ca=ca, dns_names=["passwords.internal.example"], key=ecdsa())
-ServiceCert(stack, "wiki", ca=ca, dns_names=["wiki.internal.example"], key=ecdsa())
-"""
 
 
 @dataclass
@@ -64,7 +45,7 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Recipe:
 def adopted_project(root: Path, recipe: Recipe) -> TempProject:
     project = TempProject(root)
     (root / "ca-crt.pem").write_text(recipe.cert_pem)
-    project.write_app(services=SERVICES, ca="", header=ADOPTED_APP_HEADER)
+    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_APP_HEADER)
     return project
 
 

@@ -43,6 +43,29 @@ ca = stack.ca
 """
 
 
+ADOPTED_APP_HEADER = """\
+from cdktf import App, TerraformStack
+from cdktf_cdktf_provider_tls.provider import TlsProvider
+
+from ca_constructs.existing_ca import ExistingCa
+from ca_constructs.key_spec import ecdsa
+from ca_constructs.service_cert import ServiceCert
+from stacks.backend import configure_backend
+
+app = App()
+stack = TerraformStack(app, "internal-ca")
+TlsProvider(stack, "tls")
+configure_backend(stack, "internal-ca")
+ca = ExistingCa(stack, "ca", cert_file="ca-crt.pem")
+"""
+"""main.py up to the services for a stack that adopts ca-crt.pem, as the README shows it."""
+
+ADOPTED_SERVICES = """\
+ServiceCert(stack, "passwords", ca=ca, dns_names=["passwords.internal.example"], key=ecdsa())
+ServiceCert(stack, "wiki", ca=ca, dns_names=["wiki.internal.example"], key=ecdsa())
+"""
+
+
 def service_line(name: str, *dns_names: str, **props: Any) -> str:
     """One `ServiceCert(...)` call, as a user would write it in main.py."""
     extra = "".join(f", {key}={value!r}" for key, value in props.items())
