@@ -88,12 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _flush_report()
     except OperationError as error:
         if error.detail:
-            print(error.detail, file=sys.stderr)
-        print(f"internal-ca: {error}", file=sys.stderr)
+            _say(error.detail)
+        _say(f"internal-ca: {error}")
         return 1
     except KeyboardInterrupt as error:
         signum = error.signum if isinstance(error, Interrupted) else signal.SIGINT
-        print(f"internal-ca: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        _say(f"internal-ca: interrupted ({signal.Signals(signum).name})")
         return 128 + signum
     except BrokenPipeError:
         # The reader left (`internal-ca inventory --json | head`). Only when the command had
@@ -102,8 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if status is not None:
             return status
-        print(
-            "internal-ca: standard output was closed; the command did not finish", file=sys.stderr
+        _say(
+            "internal-ca: standard output was closed, so the command stopped before it "
+            "finished; check what it did before running it again"
         )
         return 128 + signal.SIGPIPE
     except OSError as error:
@@ -118,6 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ[ALLOW_DEBUG_LOG_VAR] = allowed_before
     assert status is not None  # every other way out of the try returned
     return status
+
+
+def _say(line: str) -> None:
+    """The one error line; stderr may be a closed pipe too (`2>&1 | head`), and then the
+    line is dropped rather than the exit status turned into a traceback (or Python's 120)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
 def _reopen_closed_streams() -> list[str]:

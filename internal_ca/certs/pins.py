@@ -242,8 +242,8 @@ def read_reasons(check: PinCheck, where: str) -> list[str]:
     """
     unpinned = [
         f"stack {check.stack}: CA {name!r} in state (fingerprint {actual}) has no pin in "
-        f"{where}; expected the pinned CA: restore pins/ from git, or run `internal-ca deploy` "
-        "to pin a stack deployed before pins existed"
+        f"{where}; expected the pinned CA: restore pins/ from git; only for a stack that was "
+        f"never pinned (`git log -- {where}` shows nothing) run `internal-ca deploy` to pin it"
         for name, actual in sorted(check.in_state.items())
         if name not in check.pins
     ]

@@ -165,11 +165,16 @@ def _legacy_snapshots(project: Project, stack: str) -> Iterator[Path]:
             yield path
 
 
-def _age(path: Path) -> tuple[float, str]:
+def _age(path: Path) -> tuple[float, str, int]:
+    """Oldest first: by time, then by stamp and same-second counter (`-2` after none, `-10`
+    after `-9`), so copies with equal file times still sort as they were taken."""
+    found = _SNAPSHOT.match(path.name)
+    stamp, _, counter = found[1].partition("-") if found else (path.name, "", "")
     try:
-        return (path.stat().st_mtime, path.name)
+        mtime = path.stat().st_mtime
     except OSError:
-        return (0.0, path.name)
+        mtime = 0.0
+    return (mtime, stamp, int(counter or 1))
 
 
 def snapshot(project: Project, stack: str) -> Snapshot | None:

@@ -151,7 +151,8 @@ def _start(
     """
     argv = [str(arg) for arg in args]
     program = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=env.get("PATH"))
-    if program is None:  # as Popen would say: the shell's "not found" is no exception
+    if program is None or not os.access(program, os.X_OK):
+        # As Popen would say: the shell's "not found" would be exit 127, not an exception.
         raise FileNotFoundError(2, "No such file or directory", argv[0])
     return subprocess.Popen(
         [*_IGNORING_HANGUP, program, *argv[1:]],

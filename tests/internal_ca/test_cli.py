@@ -31,15 +31,15 @@ _FAKE_COMMAND = textwrap.dedent(
 )
 
 
-def _report_into_closed_pipe(lines: int) -> int:
-    """Run the fake command with its stdout a pipe nobody reads any more."""
+def _report_into_closed_pipe(lines: int, *, with_stderr: bool = False) -> int:
+    """Run the fake command with its stdout (and stderr, as `2>&1`) a pipe nobody reads."""
     read, write = os.pipe()
     os.close(read)
     try:
         done = subprocess.run(
             [sys.executable, "-c", _FAKE_COMMAND, "report", str(lines)],
             stdout=write,
-            stderr=subprocess.PIPE,
+            stderr=write if with_stderr else subprocess.PIPE,
             text=True,
             check=False,
             # Block-buffered, as a pipe normally is: the short report is written at the end.
@@ -53,6 +53,11 @@ def _report_into_closed_pipe(lines: int) -> int:
 def test_a_reader_leaving_early_is_not_a_success_for_unfinished_work() -> None:
     """`internal-ca deploy | head -1`: the command stopped mid-report, so it did not finish."""
     assert _report_into_closed_pipe(100_000) == 128 + signal.SIGPIPE
+
+
+def test_a_closed_stderr_too_still_gives_the_pipe_status_not_a_traceback() -> None:
+    """`internal-ca deploy 2>&1 | head -1`: the one line cannot be written either."""
+    assert _report_into_closed_pipe(100_000, with_stderr=True) == 128 + signal.SIGPIPE
 
 
 def test_a_reader_leaving_after_the_work_keeps_the_commands_status() -> None:

@@ -293,8 +293,8 @@ def test_a_foreign_adopted_ca_is_refused_by_the_read_only_check(tmp_path: Path) 
 def _unpinned_message(name: str, pem: str) -> str:
     return (
         f"stack s: CA {name!r} in state (fingerprint {fingerprint(pem)}) has no pin in pins/s/; "
-        "expected the pinned CA: restore pins/ from git, or run `internal-ca deploy` to pin a "
-        "stack deployed before pins existed"
+        "expected the pinned CA: restore pins/ from git; only for a stack that was never pinned "
+        "(`git log -- pins/s/` shows nothing) run `internal-ca deploy` to pin it"
     )
 
 

@@ -184,3 +184,16 @@ def test_two_snapshots_in_one_second_never_replace_each_other(
     assert first.path.name == "20260101T000000Z-serial7.tfstate"
     assert second.path.name == "20260101T000000Z-2-serial7.tfstate"
     assert history.snapshot_files(project, STACK) == [first.path, second.path]
+
+
+def test_copies_of_one_second_with_equal_file_times_sort_as_taken(project: Project) -> None:
+    """Equal mtimes (a coarse filesystem, copied times): the counter orders them, -10 after -9."""
+    folder = history.stack_history(project, STACK)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ["20260101T000000Z-serial1.tfstate"] + [
+        f"20260101T000000Z-{count}-serial1.tfstate" for count in (2, 9, 10)
+    ]
+    for name in reversed(names):
+        (folder / name).write_text("{}")
+        os.utime(folder / name, (1000, 1000))
+    assert [path.name for path in history.snapshot_files(project, STACK)] == names
