@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 from cert_checks import sha256_fingerprint
 from e2e_project import (
-    ADOPTED_APP_HEADER,
-    ADOPTED_SERVICES,
     DEFAULT_CA,
     PEM_PRIVATE_KEY,
     STACK,
     TempProject,
+    adopted_project,
     copy_project,
     openssl,
     redact,
@@ -87,16 +86,9 @@ def ca_key(adopted_ca: AdoptedCa) -> Iterator[None]:
         yield
 
 
-def adopted_project(root: Path, adopted_ca: AdoptedCa) -> TempProject:
-    project = TempProject(root)
-    (root / "ca-crt.pem").write_text(adopted_ca.cert_pem)
-    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_APP_HEADER)
-    return project
-
-
 @pytest.fixture(scope="module")
 def adopted(tmp_path_factory: pytest.TempPathFactory, adopted_ca: AdoptedCa) -> TempProject:
-    project = adopted_project(tmp_path_factory.mktemp("adopted") / "project", adopted_ca)
+    project = adopted_project(tmp_path_factory.mktemp("adopted") / "project", adopted_ca.cert_pem)
     with ca_key(adopted_ca):
         project.deploy()  # --initial: no pin yet
     return project
@@ -183,7 +175,7 @@ def test_the_first_deploy_of_an_adopted_ca_needs_initial(
     adopted_ca: AdoptedCa, tmp_path: Path
 ) -> None:
     """Without it, lost state of a stack never pinned would pass unnoticed too."""
-    project = adopted_project(tmp_path / "fresh", adopted_ca)
+    project = adopted_project(tmp_path / "fresh", adopted_ca.cert_pem)
     with ca_key(adopted_ca):
         done = project.cli("plan", check=False)
     assert done.returncode == GUARD_TRIPPED, redact(done.stdout + done.stderr)[-3000:]

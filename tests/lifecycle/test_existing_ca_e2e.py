@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cert_checks import secret_dir, text_of
-from e2e_project import ADOPTED_APP_HEADER, ADOPTED_SERVICES, TempProject, openssl, redact
+from e2e_project import TempProject, adopted_project, openssl, redact
 
 pytestmark = [pytest.mark.e2e, pytest.mark.conformance]
 
@@ -42,16 +42,9 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Recipe:
     return Recipe(folder, _self_signed_ca(folder, key_file, RECIPE_SUBJECT), key_file.read_text())
 
 
-def adopted_project(root: Path, recipe: Recipe) -> TempProject:
-    project = TempProject(root)
-    (root / "ca-crt.pem").write_text(recipe.cert_pem)
-    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_APP_HEADER)
-    return project
-
-
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory, recipe: Recipe) -> TempProject:
-    project = adopted_project(Path(tmp_path_factory.mktemp("adopted")), recipe)
+    project = adopted_project(Path(tmp_path_factory.mktemp("adopted")), recipe.cert_pem)
     # Through os.environ, not an argument: pytest shows call arguments in failure tracebacks.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF_VAR_ca_private_key_pem", recipe.key_pem)
@@ -120,7 +113,7 @@ def test_synthesized_files_hold_no_private_key(deployed: TempProject, recipe: Re
 def test_a_key_that_does_not_match_is_refused_before_signing(
     tmp_path: Path, recipe: Recipe
 ) -> None:
-    project = adopted_project(tmp_path / "mismatch", recipe)
+    project = adopted_project(tmp_path / "mismatch", recipe.cert_pem)
     wrong = openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256").stdout
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF_VAR_ca_private_key_pem", wrong)
@@ -222,7 +215,7 @@ def test_each_key_shape_deploys_and_signs(
     tmp_path: Path, key_shapes: dict[str, Recipe], shape: str
 ) -> None:
     adopted = key_shapes[shape]
-    project = adopted_project(tmp_path / shape, adopted)
+    project = adopted_project(tmp_path / shape, adopted.cert_pem)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF_VAR_ca_private_key_pem", adopted.key_pem)
         done = project.deploy()
@@ -239,7 +232,7 @@ def test_an_encrypted_key_fails_with_the_projects_message(tmp_path: Path, recipe
     recipe_file = str(recipe.folder / "ca-private-key.pem")
     encrypted = openssl("pkey", "-in", recipe_file, "-aes256", "-passout", PASSPHRASE).stdout
     assert pem_labels(encrypted) == ["ENCRYPTED PRIVATE KEY"]
-    project = adopted_project(tmp_path / "encrypted", recipe)
+    project = adopted_project(tmp_path / "encrypted", recipe.cert_pem)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF_VAR_ca_private_key_pem", encrypted)
         deploy = project.cli("deploy", "--auto-approve", "--initial", check=False)
@@ -264,7 +257,7 @@ def test_a_negative_serial_ca_is_refused_before_terraform_runs(
     folder = tmp_path / "negative"
     folder.mkdir(mode=0o700)
     cert_pem = _self_signed_ca(folder, recipe.folder / "ca-private-key.pem", RECIPE_SUBJECT, "-5")
-    project = adopted_project(tmp_path / "project", Recipe(folder, cert_pem, recipe.key_pem))
+    project = adopted_project(tmp_path / "project", cert_pem)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF_VAR_ca_private_key_pem", recipe.key_pem)
         deploy = project.cli("deploy", "--auto-approve", "--initial", check=False)

@@ -66,6 +66,14 @@ ServiceCert(stack, "wiki", ca=ca, dns_names=["wiki.internal.example"], key=ecdsa
 """
 
 
+def adopted_project(root: Path, cert_pem: str) -> TempProject:
+    """A project adopting `cert_pem` as ca-crt.pem, with main.py as the README shows it."""
+    project = TempProject(root)
+    (root / "ca-crt.pem").write_text(cert_pem)
+    project.write_app(services=ADOPTED_SERVICES, ca="", header=ADOPTED_APP_HEADER)
+    return project
+
+
 def service_line(name: str, *dns_names: str, **props: Any) -> str:
     """One `ServiceCert(...)` call, as a user would write it in main.py."""
     extra = "".join(f", {key}={value!r}" for key, value in props.items())
